@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DescentError, InvalidArgumentError } from './errors.js';
+import { gradientsRegistered } from './gradients.js';
+import { fusedKernelsFor } from './fused-op.js';
+
+export interface BackendCapabilities {
+  /** Native half precision (WebGPU `shader-f16`); otherwise it is emulated. */
+  float16: boolean;
+  /** Names of the fused ops this backend has kernels for (filled in by `useBackend`). */
+  fusedKernels: string[];
+  /** Backend limits, for example `maxStorageBufferBindingSize`. */
+  limits: Record<string, number>;
+  /** Free-form facts: adapter vendor, SIMD, threads. */
+  info: Record<string, string | number | boolean>;
+}
+
+/**
+ * The contract an execution backend fulfils. `init()` registers and activates
+ * the tfjs backend and registers the adapter's fused kernels; it is idempotent.
+ */
+export interface BackendAdapter {
+  /** The adapter's name: `wasm`, `webgpu`, `cpu`, `cuda`. */
+  readonly name: string;
+  /** The tfjs backend it activates (`tf.getBackend()` afterwards). */
+  readonly backendName: string;
+  readonly capabilities: BackendCapabilities;
+  init(): Promise<void>;
+}
+
+type AdapterLoader = () => Promise<BackendAdapter>;
+
+// Packages are loaded by name so that core depends on no backend; the
+// variable specifier keeps bundlers from resolving adapters the app did not install.
+const importOptional = (specifier: string): Promise<Record<string, unknown>> => import(/* @vite-ignore */ specifier);
+
+async function loadAdapterPackage(pkg: string, exportName: string): Promise<BackendAdapter> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importOptional(pkg);
+  } catch (err) {
+    throw new DescentError(`Backend adapter package ${pkg} is not installed (npm install ${pkg}): ${(err as Error).message}`);
+  }
+  const adapter = mod[exportName] as BackendAdapter | undefined;
+  if (!adapter) throw new DescentError(`${pkg} does not export ${exportName}`);
+  return adapter;
+}
+
+const known = new Map<string, AdapterLoader>([
+  ['wasm', () => loadAdapterPackage('@descent/backend-wasm', 'wasmAdapter')],
+  ['webgpu', () => loadAdapterPackage('@descent/backend-webgpu', 'webgpuAdapter')],
+  ['cuda', () => loadAdapterPackage('@descent/backend-cuda', 'cudaAdapter')],
+  ['cpu', async () => (await import('./cpu-adapter.js')).cpuAdapter],
+]);
+
+/** Makes `useBackend(name)` know another adapter. */
+export function registerAdapter(name: string, loader: AdapterLoader | BackendAdapter): void {
+  known.set(name, typeof loader === 'function' ? loader : async () => loader);
+}
+
+export function knownAdapters(): string[] {
+  return [...known.keys()];
+}
+
+let active: BackendAdapter | undefined;
+
+/** The adapter `useBackend` activated last, if any. */
+export function activeAdapter(): BackendAdapter | undefined {
+  return active;
+}
+
+async function activate(adapter: BackendAdapter): Promise<BackendAdapter> {
+  if (!gradientsRegistered()) throw new DescentError('tfjs gradients failed to register');
+  await adapter.init();
+  if (tf.getBackend() !== adapter.backendName) {
+    const ok = await tf.setBackend(adapter.backendName);
+    if (!ok) throw new DescentError(`tfjs backend "${adapter.backendName}" failed to initialize`);
+  }
+  adapter.capabilities.fusedKernels = fusedKernelsFor(adapter.backendName);
+  active = adapter;
+  return adapter;
+}
+
+export interface UseBackendOptions {
+  /** Where the fallback notice goes. Default `console.warn`. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Activates an execution backend. With no argument: wasm, and cpu if wasm
+ * cannot start (with a printed notice). A string picks a known adapter
+ * (`wasm`, `webgpu`, `cpu`, `cuda`, or one added with `registerAdapter`).
+ */
+export async function useBackend(adapterOrName?: BackendAdapter | string, options: UseBackendOptions = {}): Promise<BackendAdapter> {
+  if (typeof adapterOrName === 'object') return activate(adapterOrName);
+  if (adapterOrName === undefined) {
+    try {
+      return await activate(await known.get('wasm')!());
+    } catch (err) {
+      (options.warn ?? console.warn)(
+        `Descent: the wasm backend could not start (${(err as Error).message}); falling back to the cpu backend, which is much slower.`,
+      );
+      return activate(await known.get('cpu')!());
+    }
+  }
+  const loader = known.get(adapterOrName);
+  if (!loader) {
+    throw new InvalidArgumentError('backend', adapterOrName, `Unknown backend: ${JSON.stringify(adapterOrName)} (known: ${knownAdapters().join(', ')})`);
+  }
+  return activate(await loader());
+}

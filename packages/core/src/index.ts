@@ -1,0 +1,8 @@
+export * from './errors.js';
+export * from './rng.js';
+export * from './state-dict.js';
+export * from './grad-clip.js';
+export * from './fused-op.js';
+export * from './adapter.js';
+export { gradientsRegistered } from './gradients.js';
+export { cpuAdapter } from './cpu-adapter.js';

@@ -1,0 +1,22 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { gradientsRegistered } from '../src/index.js';
+import { cpu } from './setup-cpu.js';
+
+beforeAll(cpu);
+
+describe('gradients', () => {
+  it('are registered by importing core', () => {
+    expect(gradientsRegistered()).toBe(true);
+  });
+
+  it('tf.grad of a small MLP matches the hand-derived gradient', () => {
+    const x = tf.tensor2d([[1, 2], [-1, 0.5]]);
+    const w = tf.tensor2d([[0.3, -0.2], [0.1, 0.4]]);
+    // loss = sum(relu(x @ w)); d/dw = x^T @ (x@w > 0)
+    const g = tf.grad((wv: tf.Tensor) => tf.sum(tf.relu(tf.matMul(x, wv))))(w);
+    const mask = tf.cast(tf.greater(tf.matMul(x, w), 0), 'float32');
+    const expected = tf.matMul(x, mask, true, false);
+    expect(Array.from(g.dataSync())).toEqual(Array.from(expected.dataSync()));
+  });
+});
