@@ -1,0 +1,3 @@
+export { wasmAdapter, createWasmAdapter, type WasmAdapterOptions } from './adapter.js';
+export { locateWasmFolder, WASM_FILES, type WasmPaths } from './wasm-paths.js';
+export { installMatMulKernels, uninstallMatMulKernels, matMulKernelsInstalled, replacedKernels } from './kernels/install.js';

@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { Scratch, batchSize, copySlice, reshapeView, transposeLast2, type WasmKernelArgs } from './helpers.js';
+import { stockKernel } from './stock.js';
+
+/**
+ * Below this many multiply-adds per batch item, splitting a batched matmul into
+ * XNNPACK calls costs more (operator creation, copies) than the scalar loop.
+ */
+const SPLIT_MIN_MACS = 32 * 32 * 32;
+
+function plainStock(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+  return stockKernel(tf.BatchMatMul)({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } });
+}
+
+/**
+ * `op(a) @ op(b)` for single matrices (all batch dims 1) through XNNPACK: the
+ * stock kernel takes that path only without transposes, so transposes are made
+ * explicit first. The transposed copies are new tensors, freed here.
+ */
+export function singleMatMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo {
+  const scratch = new Scratch(backend);
+  try {
+    const a2 = transposeA ? scratch.keep(transposeLast2(backend, a)) : a;
+    const b2 = transposeB ? scratch.keep(transposeLast2(backend, b)) : b;
+    return plainStock(backend, a2, b2);
+  } finally {
+    scratch.dispose();
+  }
+}
+
+/** Index into a's (or b's) flattened batch for output batch item `i`, with broadcasting. */
+function batchIndexer(outer: number[], operandOuter: number[]): (i: number) => number {
+  const rank = outer.length;
+  const padded = [...Array(rank - operandOuter.length).fill(1), ...operandOuter];
+  return (i: number) => {
+    let rem = i;
+    let index = 0;
+    let stride = 1;
+    for (let d = rank - 1; d >= 0; d--) {
+      const coord = rem % outer[d];
+      rem = Math.floor(rem / outer[d]);
+      if (padded[d] !== 1) index += coord * stride;
+      stride *= padded[d];
+    }
+    return index;
+  };
+}
+
+/** Batched, with broadcasting: one XNNPACK matmul per output batch item. */
+function splitMatMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, outer: number[]): tf.TensorInfo {
+  const [a0, a1] = a.shape.slice(-2);
+  const [b0, b1] = b.shape.slice(-2);
+  const m = transposeA ? a1 : a0;
+  const n = transposeB ? b0 : b1;
+  const count = tf.util.sizeFromShape(outer);
+  const aIndex = batchIndexer(outer, a.shape.slice(0, -2));
+  const bIndex = batchIndexer(outer, b.shape.slice(0, -2));
+  const out = backend.makeOutput([...outer, m, n], 'float32');
+  for (let i = 0; i < count; i++) {
+    const scratch = new Scratch(backend);
+    try {
+      const ai = scratch.keep(copySlice(backend, a, aIndex(i) * a0 * a1, [a0, a1]));
+      const bi = scratch.keep(copySlice(backend, b, bIndex(i) * b0 * b1, [b0, b1]));
+      const ci = scratch.keep(singleMatMul(backend, ai, bi, transposeA, transposeB));
+      const src = backend.typedArrayFromHeap(ci) as Float32Array;
+      (backend.typedArrayFromHeap(out) as Float32Array).set(src, i * m * n);
+    } finally {
+      scratch.dispose();
+    }
+  }
+  return out;
+}
+
+/**
+ * tfjs-wasm's BatchMatMul sends everything except an untransposed single
+ * matrix product to a scalar loop. This kernel routes transposed and batched
+ * products to XNNPACK instead. It never writes into `a` or `b`: XNNPACK caches
+ * packed weights under b's tensor id.
+ */
+export function batchMatMul(args: WasmKernelArgs): tf.TensorInfo {
+  const { backend, attrs = {} } = args;
+  const a = args.inputs.a!;
+  const b = args.inputs.b!;
+  const transposeA = attrs.transposeA === true;
+  const transposeB = attrs.transposeB === true;
+  const stock = () => stockKernel(tf.BatchMatMul)(args);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return stock();
+  if (tf.util.sizeFromShape(a.shape) === 0 || tf.util.sizeFromShape(b.shape) === 0) return stock();
+
+  const batchA = batchSize(a.shape);
+  const batchB = batchSize(b.shape);
+  if (batchA === 1 && batchB === 1) {
+    return transposeA || transposeB ? singleMatMul(backend, a, b, transposeA, transposeB) : stock();
+  }
+
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const [a0, a1] = a.shape.slice(-2);
+  const m = transposeA ? a1 : a0;
+  const k = transposeA ? a0 : a1;
+  const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+  const kB = transposeB ? b.shape[b.shape.length - 1] : b.shape[b.shape.length - 2];
+  // Leave shape errors to the stock kernel, which words them like tfjs does.
+  if (k !== kB) return stock();
+
+  if (batchB === 1 && !transposeA) {
+    // One weight matrix for every batch item: stack the items' rows into one product.
+    const scratch = new Scratch(backend);
+    try {
+      const a2 = scratch.keep(reshapeView(backend, a, [batchA * m, k]));
+      const b2 = scratch.keep(reshapeView(backend, b, b.shape.slice(-2)));
+      const out = singleMatMul(backend, a2, b2, false, transposeB);
+      out.shape = [...outer, m, n];
+      return out;
+    } finally {
+      scratch.dispose();
+    }
+  }
+  if (m * n * k >= SPLIT_MIN_MACS) return splitMatMul(backend, a, b, transposeA, transposeB, outer);
+  return stock();
+}

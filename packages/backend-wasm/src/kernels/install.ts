@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { batchMatMul } from './batch-mat-mul.js';
+import { fusedMatMul } from './fused-mat-mul.js';
+import { rememberStock, stockConfig } from './stock.js';
+
+const replacements = new Map<string, tf.KernelFunc>([
+  [tf.BatchMatMul, batchMatMul as unknown as tf.KernelFunc],
+  [tf._FusedMatMul, fusedMatMul as unknown as tf.KernelFunc],
+]);
+
+/** Kernel names this package replaces on the wasm backend. */
+export const replacedKernels: readonly string[] = [...replacements.keys()];
+
+/**
+ * Replaces tfjs-wasm's BatchMatMul and _FusedMatMul with Descent's, which send
+ * transposed and batched products to XNNPACK. Idempotent. The stock setup
+ * functions stay attached, so a wasm backend created later is set up as usual.
+ */
+export function installMatMulKernels(): void {
+  for (const [name, kernelFunc] of replacements) {
+    const current = tf.getKernel(name, 'wasm');
+    if (!current) throw new Error(`tfjs-backend-wasm has no ${name} kernel to replace (is @tensorflow/tfjs-backend-wasm loaded?)`);
+    if (current.kernelFunc === kernelFunc) continue;
+    rememberStock(current);
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...current, kernelFunc });
+  }
+}
+
+/** Puts tfjs-wasm's own kernels back (for comparisons and benchmarks). */
+export function uninstallMatMulKernels(): void {
+  for (const [name, kernelFunc] of replacements) {
+    const current = tf.getKernel(name, 'wasm');
+    const stock = stockConfig(name);
+    if (!current || current.kernelFunc !== kernelFunc || !stock) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(stock);
+  }
+}
+
+/** Whether Descent's matmul kernels are the ones registered for wasm now. */
+export function matMulKernelsInstalled(): boolean {
+  return [...replacements].every(([name, kernelFunc]) => tf.getKernel(name, 'wasm')?.kernelFunc === kernelFunc);
+}
