@@ -1,0 +1,14 @@
+// The browser build: the same API without the Node path, so bundlers never see Dawn.
+import { makeWebGPUAdapter, type WebGPUAdapter, type WebGPUAdapterOptions } from './adapter.js';
+
+export { driverName, type WebGPUAdapter, type WebGPUAdapterOptions } from './adapter.js';
+export { WebGPUUnavailableError } from './errors.js';
+export type { PowerPreference } from './gpu-types.js';
+
+/** A WebGPU adapter with its own options, on `navigator.gpu`. (`dawnFlags` do nothing in browsers.) */
+export function createWebGPUAdapter(options: WebGPUAdapterOptions = {}): WebGPUAdapter {
+  return makeWebGPUAdapter(options, undefined);
+}
+
+/** The default WebGPU adapter, what `useBackend('webgpu')` activates. */
+export const webgpuAdapter: WebGPUAdapter = createWebGPUAdapter();

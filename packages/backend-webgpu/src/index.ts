@@ -1,0 +1,16 @@
+import { makeWebGPUAdapter, type WebGPUAdapter, type WebGPUAdapterOptions } from './adapter.js';
+
+export { driverName, type WebGPUAdapter, type WebGPUAdapterOptions } from './adapter.js';
+export { WebGPUUnavailableError } from './errors.js';
+export type { PowerPreference } from './gpu-types.js';
+
+/**
+ * A WebGPU adapter with its own options. In browsers it uses `navigator.gpu`;
+ * in Node it installs Dawn's `webgpu` package as `navigator.gpu` first.
+ */
+export function createWebGPUAdapter(options: WebGPUAdapterOptions = {}): WebGPUAdapter {
+  return makeWebGPUAdapter(options, () => import('./dawn.js'));
+}
+
+/** The default WebGPU adapter, what `useBackend('webgpu')` activates. */
+export const webgpuAdapter: WebGPUAdapter = createWebGPUAdapter();
