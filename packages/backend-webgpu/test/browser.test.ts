@@ -2,6 +2,9 @@
 // WebGPU. The page activates webgpu and then wasm through their adapters in
 // one page; the numbers must agree with each other and with tfjs's cpu
 // backend in Node. No WebGPU adapter is a failure, never a skip.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuAdapter, useBackend } from '@descent/core';
@@ -14,6 +17,9 @@ import { compareResults, closeness, runWorkload, type WorkloadResult } from './b
 const RTOL = 1e-5;
 const ATOL = 1e-5;
 
+// The repository's .test-results (gitignored; scripts/test.mjs writes its report there too).
+const RECORD_DIR = fileURLToPath(new URL('../../../.test-results/', import.meta.url));
+
 // Started by the first test that needs it and shared by the rest; a failure
 // to start fails each test (a failed beforeAll would only mark them skipped).
 let pending: Promise<{ run: PageRun; cpu: WorkloadResult }> | undefined;
@@ -25,6 +31,27 @@ async function start(): Promise<{ run: PageRun; cpu: WorkloadResult }> {
   const run = await runPageInChromium({ timeoutMs: 45_000 });
   const { report, timings } = run;
   const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const agreement = Object.fromEntries(
+    (
+      [
+        ['webgpu vs wasm', report.webgpu.result, report.wasm.result],
+        ['webgpu vs cpu', report.webgpu.result, cpu],
+        ['wasm vs cpu', report.wasm.result, cpu],
+      ] as const
+    ).map(([what, a, e]) => [what, closeness(a, e, RTOL, ATOL)]),
+  );
+  const record = {
+    userAgent: report.userAgent,
+    flags: CHROMIUM_ARGS,
+    gpuAdapter: report.gpuAdapter,
+    capabilities: { webgpu: report.webgpu.capabilities, wasm: report.wasm.capabilities },
+    timingsMs: { ...timings, webgpu: report.webgpu.ms, wasm: report.wasm.ms },
+    tolerance: { rtol: RTOL, atol: ATOL },
+    agreement,
+  };
+  // Kept beside vitest's JSON report, for whoever wants to know what the run used.
+  mkdirSync(RECORD_DIR, { recursive: true });
+  writeFileSync(join(RECORD_DIR, 'webgpu-browser.json'), `${JSON.stringify(record, null, 2)}\n`);
   console.info(
     [
       `chromium: ${report.userAgent}`,
@@ -34,16 +61,9 @@ async function start(): Promise<{ run: PageRun; cpu: WorkloadResult }> {
       `wasm adapter capabilities: ${JSON.stringify(report.wasm.capabilities)}`,
       `time: bundle ${fmt(timings.bundle)}, launch ${fmt(timings.launch)}, load ${fmt(timings.load)}, ` +
         `page run ${fmt(timings.run)} (webgpu ${fmt(report.webgpu.ms)}, wasm ${fmt(report.wasm.ms)})`,
-      ...(
-        [
-          ['webgpu vs wasm', report.webgpu.result, report.wasm.result],
-          ['webgpu vs cpu', report.webgpu.result, cpu],
-          ['wasm vs cpu', report.wasm.result, cpu],
-        ] as const
-      ).map(([what, a, e]) => {
-        const c = closeness(a, e, RTOL, ATOL);
-        return `${what}: max |diff| ${c.maxAbs.toExponential(2)}, ${(100 * c.toleranceUsed).toFixed(1)}% of the tolerance`;
-      }),
+      ...Object.entries(agreement).map(
+        ([what, c]) => `${what}: max |diff| ${c.maxAbs.toExponential(2)}, ${(100 * c.toleranceUsed).toFixed(1)}% of the tolerance`,
+      ),
     ].join('\n'),
   );
   return { run, cpu };

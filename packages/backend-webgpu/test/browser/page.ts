@@ -7,7 +7,7 @@ import { webgpuAdapter } from '@descent/backend-webgpu';
 import { wasmAdapter } from '@descent/backend-wasm';
 import { runWorkload, type WorkloadResult } from './workload.js';
 
-// lib.dom has no WebGPU types yet; this is the little the page reads.
+// The little of WebGPU the page reads (lib.dom's WebGPU types are incomplete).
 interface GpuAdapterLike {
   readonly info?: Record<string, unknown>;
   readonly isFallbackAdapter?: boolean;
@@ -38,7 +38,7 @@ export interface PageReport {
 const INFO_KEYS = ['vendor', 'architecture', 'device', 'description', 'subgroupMinSize', 'subgroupMaxSize', 'isFallbackAdapter'];
 
 async function describeGpu(): Promise<PageReport['gpuAdapter']> {
-  const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
+  const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
   if (!gpu) throw new Error(`navigator.gpu is undefined: this browser exposes no WebGPU (secure context: ${isSecureContext})`);
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new Error('navigator.gpu.requestAdapter() returned null: no WebGPU adapter is available');
