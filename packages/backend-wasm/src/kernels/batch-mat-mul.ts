@@ -29,39 +29,24 @@ export function singleMatMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.Tenso
   }
 }
 
-/** Index into a's (or b's) flattened batch for output batch item `i`, with broadcasting. */
-function batchIndexer(outer: number[], operandOuter: number[]): (i: number) => number {
-  const rank = outer.length;
-  const padded = [...Array(rank - operandOuter.length).fill(1), ...operandOuter];
-  return (i: number) => {
-    let rem = i;
-    let index = 0;
-    let stride = 1;
-    for (let d = rank - 1; d >= 0; d--) {
-      const coord = rem % outer[d];
-      rem = Math.floor(rem / outer[d]);
-      if (padded[d] !== 1) index += coord * stride;
-      stride *= padded[d];
-    }
-    return index;
-  };
-}
-
-/** Batched, with broadcasting: one XNNPACK matmul per output batch item. */
+/** Batched: one XNNPACK matmul per output batch item. */
 function splitMatMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, outer: number[]): tf.TensorInfo {
   const [a0, a1] = a.shape.slice(-2);
   const [b0, b1] = b.shape.slice(-2);
   const m = transposeA ? a1 : a0;
   const n = transposeB ? b0 : b1;
   const count = tf.util.sizeFromShape(outer);
-  const aIndex = batchIndexer(outer, a.shape.slice(0, -2));
-  const bIndex = batchIndexer(outer, b.shape.slice(0, -2));
+  const batchA = batchSize(a.shape);
+  const batchB = batchSize(b.shape);
   const out = backend.makeOutput([...outer, m, n], 'float32');
   for (let i = 0; i < count; i++) {
     const scratch = new Scratch(backend);
     try {
-      const ai = scratch.keep(copySlice(backend, a, aIndex(i) * a0 * a1, [a0, a1]));
-      const bi = scratch.keep(copySlice(backend, b, bIndex(i) * b0 * b1, [b0, b1]));
+      // tfjs's cpu and wasm kernels pick batch items modulo each operand's
+      // flattened batch size; we keep their results (the same as numpy's
+      // broadcasting whenever an operand's batch is 1 or matches the output's).
+      const ai = scratch.keep(copySlice(backend, a, (i % batchA) * a0 * a1, [a0, a1]));
+      const bi = scratch.keep(copySlice(backend, b, (i % batchB) * b0 * b1, [b0, b1]));
       const ci = scratch.keep(singleMatMul(backend, ai, bi, transposeA, transposeB));
       const src = backend.typedArrayFromHeap(ci) as Float32Array;
       (backend.typedArrayFromHeap(out) as Float32Array).set(src, i * m * n);
