@@ -4,6 +4,7 @@
 set -euo pipefail
 
 if [ -x /usr/bin/chromium ]; then
+  # Debian's launcher script complains on stderr about /dev/shm here; the test passes --disable-dev-shm-usage.
   echo "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo present)"
   exit 0
 fi
@@ -17,15 +18,21 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
-# Refresh the package lists only if apt does not know chromium yet.
+apt_install() { $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
+
+# Refresh the package lists only when apt does not know chromium yet, or when
+# stale lists point at package versions the mirror no longer has.
 if ! apt-cache show chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
 fi
-$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
-
-# Headless pages render no text here, but Chromium warns noisily without any font.
-if ! fc-list 2>/dev/null | grep -q .; then
-  $SUDO apt-get install -y -qq --no-install-recommends fonts-liberation >/dev/null || true
+if ! apt_install chromium; then
+  $SUDO apt-get update -qq
+  apt_install chromium
 fi
 
-/usr/bin/chromium --version
+# Headless pages render no text here, but Chromium warns noisily without any font.
+if [ -z "$(find /usr/share/fonts /usr/local/share/fonts -type f \( -name '*.ttf' -o -name '*.otf' \) 2>/dev/null | head -n 1)" ]; then
+  apt_install fonts-liberation || true
+fi
+
+echo "chromium: $(/usr/bin/chromium --version 2>/dev/null)"
