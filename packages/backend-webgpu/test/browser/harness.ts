@@ -46,6 +46,8 @@ export interface PageRun {
 
 /** Bundles the page from the built packages (their dist), as an app would. */
 async function bundlePage(): Promise<string> {
+  // No externals and no shims: a package that imports a Node built-in or Dawn's
+  // `webgpu` where a browser would load it fails here, as it would in an app.
   const result = await build({
     entryPoints: [join(here, 'page.ts')],
     absWorkingDir: here,
@@ -55,9 +57,9 @@ async function bundlePage(): Promise<string> {
     platform: 'browser',
     target: 'es2022',
     logLevel: 'silent',
-    // Dawn's Node bindings are for Node only; a browser has navigator.gpu.
-    external: ['webgpu'],
     define: { 'process.env.NODE_ENV': '"production"' },
+  }).catch((err: Error) => {
+    throw new Error(`esbuild could not bundle the test page for a browser (platform: 'browser'): ${err.message}`, { cause: err });
   });
   return result.outputFiles[0].text;
 }
