@@ -13,7 +13,7 @@ function node(args: string[], icd: string): { status: number | null; stdout: str
   for (const dist of [join(pkgDir, 'dist', 'index.js'), join(pkgDir, 'dist', 'index.cjs')]) {
     if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`pnpm --filter @descent/backend-webgpu... build\` first`);
   }
-  const env = { ...process.env, VK_ICD_FILENAMES: icd };
+  const env: NodeJS.ProcessEnv = { ...process.env, VK_ICD_FILENAMES: icd };
   delete env.VK_DRIVER_FILES;
   const r = spawnSync(process.execPath, args, { cwd: pkgDir, env, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
