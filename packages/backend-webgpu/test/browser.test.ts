@@ -28,7 +28,7 @@ async function start(): Promise<{ run: PageRun; cpu: WorkloadResult }> {
   await useBackend(cpuAdapter);
   if (tf.getBackend() !== 'cpu') throw new Error(`useBackend(cpuAdapter) left tfjs on ${tf.getBackend()}`);
   const cpu = await runWorkload();
-  const run = await runPageInChromium({ timeoutMs: 45_000 });
+  const run = await runPageInChromium({ timeoutMs: 40_000 });
   const { report, timings } = run;
   const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const agreement = Object.fromEntries(
