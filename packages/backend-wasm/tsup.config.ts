@@ -7,6 +7,9 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
-  // The CJS build needs a real import.meta.url only as a fallback, but the shim keeps esbuild from emptying it.
-  shims: true,
+  // No shims: a shimmed __filename breaks once an app bundles our ESM build into
+  // CJS. src/wasm-paths.ts reads import.meta.url or __filename, whichever exists.
+  esbuildOptions(options) {
+    options.logOverride = { ...options.logOverride, 'empty-import-meta': 'silent' };
+  },
 });

@@ -85,7 +85,7 @@ describe('training on Descent wasm', () => {
     const opt = tf.train.sgd(0.05);
     const memory: tf.MemoryInfo[] = [];
     for (let step = 0; step < 6; step++) {
-      tf.dispose(opt.minimize(() => tf.losses.softmaxCrossEntropy(ys, tf.matMul(tf.relu(tf.matMul(xs, w)), v)) as tf.Scalar, true));
+      tf.dispose(opt.minimize(() => tf.losses.softmaxCrossEntropy(ys, tf.matMul(tf.relu(tf.matMul(xs, w)), v)) as tf.Scalar, true) ?? undefined);
       memory.push(tf.memory());
     }
     for (const m of memory.slice(2)) {
