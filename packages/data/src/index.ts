@@ -1,0 +1,12 @@
+export type { Dataset } from './dataset.js';
+export { Subset, randomSplit } from './dataset.js';
+export { DataLoader, type DataLoaderOptions, type DataLoaderState } from './dataloader.js';
+export { type Batch, stackSamples } from './collate.js';
+export { type NdArray, type NdData, type Value, ndarray, isNdArray, stack, sizeOf } from './ndarray.js';
+export { type Transform, type TransformLike, compose } from './transforms/transform.js';
+export { toFloat } from './transforms/to-float.js';
+export { normalize } from './transforms/normalize.js';
+export { flatten, reshape } from './transforms/flatten.js';
+export { oneHot } from './transforms/one-hot.js';
+export { randomCrop, type RandomCropOptions } from './transforms/random-crop.js';
+export { randomShift } from './transforms/random-shift.js';

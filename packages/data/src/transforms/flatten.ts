@@ -1,0 +1,34 @@
+import { sizeOf, type NdArray, type Value } from '../ndarray.js';
+import { expectArray, type Transform } from './transform.js';
+
+/** One sample to a vector, `[28, 28]` to `[784]` (a batch becomes `[n, 784]`). No copy. */
+export function flatten(): Transform {
+  return {
+    name: 'flatten',
+    apply: (x: Value) => {
+      const a = expectArray(x, 'flatten');
+      return { data: a.data, shape: [sizeOf(a.shape)] };
+    },
+    applyBatch: (x: NdArray) => ({ data: x.data, shape: [x.shape[0], sizeOf(x.shape.slice(1))] }),
+  };
+}
+
+/** One sample to `shape` (a batch keeps its leading axis). No copy. */
+export function reshape(shape: readonly number[]): Transform {
+  const target = [...shape];
+  const check = (a: NdArray, per: number) => {
+    if (sizeOf(target) !== per) throw new RangeError(`reshape: cannot reshape ${JSON.stringify(a.shape)} to ${JSON.stringify(target)}`);
+  };
+  return {
+    name: 'reshape',
+    apply: (x: Value) => {
+      const a = expectArray(x, 'reshape');
+      check(a, a.data.length);
+      return { data: a.data, shape: target };
+    },
+    applyBatch: (x: NdArray) => {
+      check(x, sizeOf(x.shape.slice(1)));
+      return { data: x.data, shape: [x.shape[0], ...target] };
+    },
+  };
+}
