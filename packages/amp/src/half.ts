@@ -73,23 +73,34 @@ export function roundArray(x: Float32Array, out: Float32Array | undefined, dtype
   const n = x.length;
   const y = out ?? new Float32Array(n);
   if (y.length < n) throw new RangeError(`out: length ${y.length} is shorter than the input's ${n}`);
-  const xu = new Uint32Array(x.buffer, x.byteOffset, n);
-  const yu = new Uint32Array(y.buffer, y.byteOffset, n);
-  if (dtype === 'bfloat16') {
-    for (let i = 0; i < n; i++) {
-      const b = xu[i];
-      yu[i] = (b & 0x7fffffff) > 0x7f800000 ? 0xffff0000 : (b + 0x7fff + ((b >>> 16) & 1)) & 0xffff0000;
-    }
-    return y;
-  }
-  for (let i = 0; i < n; i++) {
-    const b = xu[i];
-    const a = b & 0x7fffffff;
-    // The common case first: a normal half, rounded by integer arithmetic on the bits.
-    if (a >= F16_MIN_NORMAL && a < F16_OVERFLOW) yu[i] = (b + 0xfff + ((b >>> 13) & 1)) & 0xffffe000;
-    else yu[i] = f16RoundBits(b, x[i]);
-  }
+  // Int32 views keep every value a small integer in V8 (Uint32 values >= 2^31 would be doubles).
+  const xi = new Int32Array(x.buffer, x.byteOffset, n);
+  const yi = new Int32Array(y.buffer, y.byteOffset, n);
+  if (dtype === 'bfloat16') roundBf16Loop(xi, yi, n);
+  else roundF16Loop(x, xi, y, yi, n);
   return y;
+}
+
+function roundBf16Loop(xi: Int32Array, yi: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const b = xi[i];
+    yi[i] = (b & 0x7fffffff) > 0x7f800000 ? -65536 : (b + 0x7fff + ((b >> 16) & 1)) & -65536;
+  }
+}
+
+function roundF16Loop(x: Float32Array, xi: Int32Array, y: Float32Array, yi: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const b = xi[i];
+    const a = b & 0x7fffffff;
+    // The common case, one unsigned range check: a normal half. Round the low 13
+    // mantissa bits away, ties to even, by integer arithmetic on the bits.
+    if ((a - F16_MIN_NORMAL) >>> 0 < F16_OVERFLOW - F16_MIN_NORMAL) yi[i] = (b + 0xfff + ((b >> 13) & 1)) & -8192;
+    else if (a < F16_MIN_NORMAL) {
+      // Subnormal half: (|v| + M) - M in double rounds to a multiple of 2^-24; the sign keeps -0.
+      const r = Math.abs(x[i]) + F16_SUBNORMAL_MAGIC - F16_SUBNORMAL_MAGIC;
+      y[i] = b < 0 ? -r : r;
+    } else yi[i] = a > 0x7f800000 ? (b & SIGN) | 0x7fc00000 : (b & SIGN) | 0x7f800000;
+  }
 }
 
 // ------------------------------------------------------------ encode / decode
