@@ -16,14 +16,29 @@ function plainStock(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo): t
 /**
  * `op(a) @ op(b)` for single matrices (all batch dims 1) through XNNPACK: the
  * stock kernel takes that path only without transposes, so transposes are made
- * explicit first. The transposed copies are new tensors, freed here.
+ * explicit first. XNNPACK also packs b on every call with a new b. So either
+ * `op(a) @ op(b)` is computed directly, or `(op(b)ᵀ @ op(a)ᵀ)ᵀ`, whichever
+ * moves fewer elements: for `dy @ Wᵀ` in a dense layer's backward pass the
+ * second copies dy and the output instead of the whole weight matrix. All
+ * copies are new tensors, freed here.
  */
 export function singleMatMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo {
+  const sizeA = tf.util.sizeFromShape(a.shape);
+  const sizeB = tf.util.sizeFromShape(b.shape);
+  const m = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
+  const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+  const direct = (transposeA ? sizeA : 0) + (transposeB ? sizeB : 0) + sizeB;
+  const swapped = (transposeB ? 0 : sizeB) + (transposeA ? 0 : sizeA) + sizeA + m * n;
   const scratch = new Scratch(backend);
   try {
-    const a2 = transposeA ? scratch.keep(transposeLast2(backend, a)) : a;
-    const b2 = transposeB ? scratch.keep(transposeLast2(backend, b)) : b;
-    return plainStock(backend, a2, b2);
+    if (direct <= swapped) {
+      const a2 = transposeA ? scratch.keep(transposeLast2(backend, a)) : a;
+      const b2 = transposeB ? scratch.keep(transposeLast2(backend, b)) : b;
+      return plainStock(backend, a2, b2);
+    }
+    const bT = transposeB ? b : scratch.keep(transposeLast2(backend, b));
+    const aT = transposeA ? a : scratch.keep(transposeLast2(backend, a));
+    return transposeLast2(backend, scratch.keep(plainStock(backend, bT, aT)));
   } finally {
     scratch.dispose();
   }
