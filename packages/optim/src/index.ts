@@ -1,0 +1,16 @@
+export { Optimizer, type BaseOptions, type ParamGroup, type Params, type ParamState, type OptimizerStateDict, type StepEntry } from './optimizer.js';
+export { SGD, type SGDOptions } from './sgd.js';
+export { Adam, AdamW, type AdamOptions } from './adam.js';
+export { Lamb, type LambOptions } from './lamb.js';
+export { Adagrad, type AdagradOptions } from './adagrad.js';
+export { RMSprop, type RMSpropOptions } from './rmsprop.js';
+export { Adadelta, type AdadeltaOptions } from './adadelta.js';
+export { Adamax, type AdamaxOptions } from './adamax.js';
+export { NAdam, type NAdamOptions } from './nadam.js';
+export { RAdam, type RAdamOptions } from './radam.js';
+export { Lion, type LionOptions } from './lion.js';
+export { paramGroupsWeightDecay, type HasTrainableWeights, type WeightDecayGroupsOptions } from './param-groups.js';
+export { registerCpuKernels } from './cpu-kernels.js';
+export { registerSerializables } from './serialization.js';
+export { kernelCases, type KernelCase } from './kernel-cases.js';
+export * as fusedOps from './ops/index.js';

@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { FusedAttrs } from '@descent/core';
+import { defineFusedOp } from '@descent/core';
+import { effectiveGrad, ema, emaSq, num } from './common.js';
+
+function adam(param: tf.Tensor, grad: tf.Tensor, expAvg: tf.Tensor, expAvgSq: tf.Tensor, maxExpAvgSq: tf.Tensor | null, attrs: FusedAttrs) {
+  const g = effectiveGrad(param, grad, attrs);
+  const p0 = tf.mul(param, num(attrs, 'paramScale'));
+  const m = ema(expAvg, num(attrs, 'beta1'), g, num(attrs, 'oneMinusBeta1'));
+  const v = emaSq(expAvgSq, num(attrs, 'beta2'), g, num(attrs, 'oneMinusBeta2'));
+  const vmax = maxExpAvgSq ? tf.maximum(maxExpAvgSq, v) : null;
+  const denom = tf.add(tf.div(tf.sqrt(vmax ?? v), num(attrs, 'biasCorrection2Sqrt')), num(attrs, 'eps'));
+  const p = tf.sub(p0, tf.div(tf.mul(m, num(attrs, 'stepSize')), denom));
+  return { param: p, expAvg: m, expAvgSq: v, vmax };
+}
+
+/** Adam / AdamW (AdamW: `paramScale = 1 - lr*wd`, `weightDecay = 0`). See KERNELS.md. */
+export const adamStep = defineFusedOp({
+  name: 'AdamStep',
+  inputs: ['param', 'grad', 'expAvg', 'expAvgSq'] as const,
+  outputs: ['param', 'expAvg', 'expAvgSq'] as const,
+  fallback: ({ param, grad, expAvg, expAvgSq }, attrs) => {
+    const r = adam(param, grad, expAvg, expAvgSq, null, attrs);
+    return { param: r.param, expAvg: r.expAvg, expAvgSq: r.expAvgSq };
+  },
+});
+
+/** Adam / AdamW with `amsgrad`. See KERNELS.md. */
+export const adamAmsgradStep = defineFusedOp({
+  name: 'AdamAmsgradStep',
+  inputs: ['param', 'grad', 'expAvg', 'expAvgSq', 'maxExpAvgSq'] as const,
+  outputs: ['param', 'expAvg', 'expAvgSq', 'maxExpAvgSq'] as const,
+  fallback: ({ param, grad, expAvg, expAvgSq, maxExpAvgSq }, attrs) => {
+    const r = adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, attrs);
+    return { param: r.param, expAvg: r.expAvg, expAvgSq: r.expAvgSq, maxExpAvgSq: r.vmax! };
+  },
+});

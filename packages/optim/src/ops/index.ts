@@ -1,0 +1,10 @@
+export { sgdStep, sgdMomentumStep } from './sgd.js';
+export { adamStep, adamAmsgradStep } from './adam.js';
+export { lambStep } from './lamb.js';
+export { adagradStep } from './adagrad.js';
+export { rmspropStep, rmspropCenteredStep, rmspropMomentumStep, rmspropCenteredMomentumStep } from './rmsprop.js';
+export { adadeltaStep } from './adadelta.js';
+export { adamaxStep } from './adamax.js';
+export { nadamStep } from './nadam.js';
+export { radamStep } from './radam.js';
+export { lionStep } from './lion.js';

@@ -1,0 +1,3 @@
+import { runParitySuite } from './parity-suite.js';
+
+runParitySuite('cpu');
