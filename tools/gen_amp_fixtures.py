@@ -200,8 +200,19 @@ scaler = {
     ],
 }
 
+def jsonable(v):
+    """JSON has no Infinity/NaN: write them as the strings "Infinity", "-Infinity", "NaN"."""
+    if isinstance(v, float) and not torch.isfinite(torch.tensor(v)).item():
+        return 'NaN' if v != v else ('Infinity' if v > 0 else '-Infinity')
+    if isinstance(v, list):
+        return [jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {k: jsonable(x) for k, x in v.items()}
+    return v
+
+
 os.makedirs(OUT, exist_ok=True)
 for name, data in [('rounding.json', rounding), ('grad-scaler.json', scaler)]:
     with open(os.path.join(OUT, name), 'w') as f:
-        json.dump(data, f, separators=(',', ':'))
+        json.dump(jsonable(data), f, separators=(',', ':'), allow_nan=False)
     print('wrote', os.path.join(OUT, name))

@@ -1,1 +1,6 @@
 export * from './half.js';
+export { GradScaler, type GradScalerOptions, type GradScalerState, type ScalableOptimizer } from './grad-scaler.js';
+export { ampUnscale } from './unscale-op.js';
+export { ampRoundHalf } from './round-op.js';
+export { registerAmpKernels } from './kernels/register.js';
+export { hostRoundKernel, hostUnscaleKernel } from './kernels/host.js';
