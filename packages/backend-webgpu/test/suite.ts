@@ -28,8 +28,21 @@ export interface DriverExpectation {
 export function driverSuite(driver: Driver, want: DriverExpectation): void {
   describe(`webgpu on ${want.driver} (Dawn, Node)`, () => {
     let reference: { cpu: Result; wasm: Result }[] = [];
+    // A failed setup (no adapter, say) must fail every test, not leave them skipped.
+    let setupError: unknown;
+    const ready = (): void => {
+      if (setupError) throw setupError;
+    };
 
     beforeAll(async () => {
+      try {
+        await setUp();
+      } catch (err) {
+        setupError = err;
+      }
+    });
+
+    async function setUp(): Promise<void> {
       useDriver(driver);
       const cpu = { mm: await on('cpu', matmuls), grads: await on('cpu', mlpGradients) };
       const wasm = { mm: await on('wasm', matmuls), grads: await on('wasm', mlpGradients) };
@@ -41,9 +54,10 @@ export function driverSuite(driver: Driver, want: DriverExpectation): void {
       // Make tfjs-webgpu run every op on the GPU: by default it computes small
       // ops on fresh CPU data on the CPU, which would test nothing here.
       tf.env().set('WEBGPU_CPU_FORWARD', false);
-    });
+    }
 
     it('activates through useBackend and reports the driver, shader-f16 and limits', () => {
+      ready();
       expect(tf.getBackend()).toBe('webgpu');
       expect(activeAdapter()).toBe(webgpuAdapter);
       const { info, float16, limits } = webgpuAdapter.capabilities;
@@ -57,6 +71,7 @@ export function driverSuite(driver: Driver, want: DriverExpectation): void {
     });
 
     it('matmul, with either operand transposed and batched, agrees with cpu and wasm', async () => {
+      ready();
       const got = await matmuls();
       for (const ref of [reference[0].cpu, reference[0].wasm]) {
         const worst = worstError(got, ref, RTOL, ATOL);
@@ -68,6 +83,7 @@ export function driverSuite(driver: Driver, want: DriverExpectation): void {
     });
 
     it('tf.grad of a 2-layer ReLU MLP with softmax cross-entropy agrees with cpu and wasm', async () => {
+      ready();
       const got = await mlpGradients();
       expect(Object.keys(got).sort()).toEqual(['db1', 'db2', 'dw1', 'dw2', 'dx', 'loss']);
       for (const ref of [reference[1].cpu, reference[1].wasm]) {
@@ -78,6 +94,7 @@ export function driverSuite(driver: Driver, want: DriverExpectation): void {
     });
 
     it('trains with SGD without leaking tensors or GPU memory across steps', async () => {
+      ready();
       const { x, labels } = mlpInputs();
       const init = mlpParams();
       const p = {
@@ -111,6 +128,7 @@ export function driverSuite(driver: Driver, want: DriverExpectation): void {
     });
 
     it('runs a large matmul on the GPU and reads it back asynchronously', async () => {
+      ready();
       const [m, k, n] = [300, 200, 100];
       const [av, bv] = [fixedValues(m * k, 21), fixedValues(k * n, 22)];
       const c = tf.matMul(tf.tensor2d(av, [m, k]), tf.tensor2d(bv, [k, n]));
