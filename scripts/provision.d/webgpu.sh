@@ -36,7 +36,10 @@ lavapipe_ok() {
   [ -n "$v" ] && dpkg --compare-versions "$v" ge 25 && [ -f "$(lavapipe_icd)" ] \
     && dpkg-query -W -f='${Status}' libvulkan1 2>/dev/null | grep -q 'ok installed'
 }
-swiftshader_ok() { [ -f "$SS_DIR/vk_swiftshader_icd.json" ] && [ -f "$SS_DIR/libvk_swiftshader.so" ]; }
+# The json holds an absolute library_path: a moved checkout needs it rewritten.
+swiftshader_ok() {
+  [ -f "$SS_DIR/libvk_swiftshader.so" ] && grep -qF "\"$SS_DIR/libvk_swiftshader.so\"" "$SS_DIR/vk_swiftshader_icd.json" 2>/dev/null
+}
 
 write_index() {
   mkdir -p "$CACHE"
