@@ -33,12 +33,42 @@ type AdapterLoader = () => Promise<BackendAdapter>;
 // variable specifier keeps bundlers from resolving adapters the app did not install.
 const importOptional = (specifier: string): Promise<Record<string, unknown>> => import(/* @vite-ignore */ specifier);
 
+/**
+ * In Node, imports `pkg` as the app sees it: core itself cannot resolve an
+ * adapter that is not its dependency under pnpm or nested installs. Resolves the
+ * package folder from the entry script (then the working folder) and imports
+ * its ESM entry, so the adapter shares this copy of core.
+ */
+async function importFromApp(pkg: string): Promise<Record<string, unknown> | undefined> {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; argv?: string[]; cwd?: () => string } }).process;
+  if (!proc?.versions?.node) return undefined;
+  const [{ createRequire }, { readFileSync }, path, { pathToFileURL }] = await Promise.all(
+    ['node:module', 'node:fs', 'node:path', 'node:url'].map((m) => importOptional(m) as Promise<any>),
+  );
+  const bases = [proc.argv?.[1], proc.cwd && path.join(proc.cwd(), 'noop.js')].filter(Boolean) as string[];
+  for (const base of bases) {
+    let manifest: string;
+    try {
+      manifest = createRequire(path.resolve(base)).resolve(`${pkg}/package.json`);
+    } catch {
+      continue;
+    }
+    const json = JSON.parse(readFileSync(manifest, 'utf8'));
+    const dot = json.exports?.['.'];
+    const entry = dot?.import?.default ?? dot?.import ?? json.module ?? json.main ?? 'index.js';
+    return importOptional(pathToFileURL(path.join(path.dirname(manifest), entry)).href);
+  }
+  return undefined;
+}
+
 async function loadAdapterPackage(pkg: string, exportName: string): Promise<BackendAdapter> {
   let mod: Record<string, unknown>;
   try {
     mod = await importOptional(pkg);
   } catch (err) {
-    throw new DescentError(`Backend adapter package ${pkg} is not installed (npm install ${pkg}): ${(err as Error).message}`);
+    const fromApp = await importFromApp(pkg).catch(() => undefined);
+    if (!fromApp) throw new DescentError(`Backend adapter package ${pkg} is not installed (npm install ${pkg}): ${(err as Error).message}`);
+    mod = fromApp;
   }
   const adapter = mod[exportName] as BackendAdapter | undefined;
   if (!adapter) throw new DescentError(`${pkg} does not export ${exportName}`);
