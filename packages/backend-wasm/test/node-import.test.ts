@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,26 @@ ${body}`,
 const { useBackend } = require('@descent/core');
 const { wasmAdapter } = require(${JSON.stringify(join(dist, 'index.cjs'))});
 (async () => {${body}})();`,
+    );
+    expect(run(file)).toMatchObject(expected);
+  });
+
+  it("works through useBackend('wasm') in an app that installed both packages", () => {
+    // The app's node_modules, as npm or pnpm would link them.
+    const app = join(work, 'app');
+    const scope = join(app, 'node_modules', '@descent');
+    mkdirSync(scope, { recursive: true });
+    symlinkSync(root, join(scope, 'backend-wasm'), 'dir');
+    symlinkSync(realpathSync(join(root, 'node_modules', '@descent', 'core')), join(scope, 'core'), 'dir');
+    const file = join(app, 'main.mjs');
+    writeFileSync(
+      file,
+      `import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '@descent/core';
+import { wasmAdapter } from '@descent/backend-wasm';
+const adapter = await useBackend('wasm');
+if (adapter !== wasmAdapter) throw new Error('useBackend loaded a second copy of the adapter');
+${body.replace('const adapter = await useBackend(wasmAdapter);', '')}`,
     );
     expect(run(file)).toMatchObject(expected);
   });
