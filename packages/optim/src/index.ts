@@ -9,7 +9,7 @@ export { Adamax, type AdamaxOptions } from './adamax.js';
 export { NAdam, type NAdamOptions } from './nadam.js';
 export { RAdam, type RAdamOptions } from './radam.js';
 export { Lion, type LionOptions } from './lion.js';
-export { paramGroupsWeightDecay, type HasTrainableWeights, type WeightDecayGroupsOptions } from './param-groups.js';
+export { paramGroupsWeightDecay, trainableVariables, type HasTrainableWeights, type WeightDecayGroupsOptions } from './param-groups.js';
 export { registerCpuKernels } from './cpu-kernels.js';
 export { registerSerializables } from './serialization.js';
 export { kernelCases, type KernelCase } from './kernel-cases.js';

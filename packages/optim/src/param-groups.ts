@@ -1,8 +1,19 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@descent/core';
 
 /** A tfjs-layers model, or anything with `trainableWeights` whose `read()` gives the variable. */
 export interface HasTrainableWeights {
-  trainableWeights: Array<{ read(): tf.Variable }>;
+  // tfjs-layers types `LayerVariable.read()` as a Tensor; it returns the tf.Variable.
+  trainableWeights: Array<{ read(): tf.Tensor }>;
+}
+
+/** The `tf.Variable`s behind a tfjs-layers model's trainable weights. */
+export function trainableVariables(model: HasTrainableWeights): tf.Variable[] {
+  return model.trainableWeights.map((w) => {
+    const v = w.read();
+    if (!(v instanceof tf.Variable)) throw new InvalidArgumentError('model', v, 'a trainable weight did not read() as a tf.Variable');
+    return v;
+  });
 }
 
 export interface WeightDecayGroupsOptions {
@@ -23,7 +34,7 @@ export function paramGroupsWeightDecay(
 ): [{ params: tf.Variable[]; weightDecay: number }, { params: tf.Variable[]; weightDecay: number }] {
   const { weightDecay = 1e-5, noWeightDecayList = [] } = options;
   const skip = new Set(noWeightDecayList);
-  const vars = Array.isArray(source) ? source : source.trainableWeights.map((w) => w.read());
+  const vars = Array.isArray(source) ? source : trainableVariables(source);
   const noDecay: tf.Variable[] = [];
   const decay: tf.Variable[] = [];
   for (const v of vars) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AdamW, paramGroupsWeightDecay, registerSerializables, SGD } from '../src/index.js';
+import { AdamW, paramGroupsWeightDecay, registerSerializables, SGD, trainableVariables } from '../src/index.js';
 import { cpu, values } from './setup.js';
 
 beforeAll(cpu);
@@ -39,7 +39,7 @@ describe('tfjs-layers: model.compile({ optimizer: new AdamW(...) })', () => {
     const weights = await opt.getWeights();
     expect(weights[0].name).toBe('iter');
     expect(weights.length).toBe(1 + 4 * 3); // step, expAvg, expAvgSq per variable
-    const other = new AdamW(m.trainableWeights.map((w) => w.read()), { lr: 0.02 });
+    const other = new AdamW(trainableVariables(m), { lr: 0.02 });
     await other.setWeights(weights);
     expect(other.iterations).toBe(120);
     expect(other.stateDict().state['0'].step).toBe(120);
