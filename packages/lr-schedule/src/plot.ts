@@ -146,7 +146,7 @@ export function renderTerminal(series: number[][], options: PlotOptions = {}): s
       const r = rowOf(v);
       // Fill the vertical gap from the previous column so drops read as lines.
       const [a, b] = prev === undefined ? [r, r] : [Math.min(prev, r), Math.max(prev, r)];
-      for (let rr = a; rr <= b; rr++) if (rr === r || grid[rr]![c] === ' ') grid[rr]![c] = rr === r ? MARKS[g % MARKS.length]! : '.';
+      for (let rr = a; rr <= b; rr++) if (rr === r || grid[rr]![c] === ' ') grid[rr]![c] = MARKS[g % MARKS.length]!;
       prev = r;
     }
   });
