@@ -4,4 +4,5 @@ export { ampUnscale } from './unscale-op.js';
 export { ampRoundHalf } from './round-op.js';
 export { registerAmpKernels } from './kernels/register.js';
 export { hostRoundKernel, hostUnscaleKernel } from './kernels/host.js';
+export { wasmRoundKernel, wasmUnscaleKernel } from './kernels/wasm.js';
 export { autocast, autocastDtype, registerNativeHalfKernel, AUTOCAST_HALF_KERNELS, type AutocastOptions } from './autocast.js';

@@ -1,23 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelNameOf, registerFusedKernel } from '@descent/core';
 import { hostRoundKernel, hostUnscaleKernel } from './host.js';
+import { wasmRoundKernel, wasmUnscaleKernel } from './wasm.js';
 
-// Backends whose tensors the host kernels can read synchronously and cheaply.
-const HOST_BACKENDS = new Set(['cpu', 'wasm']);
+// Typed-array kernels for the backends whose memory JS can reach directly.
+const KERNELS: Record<string, [string, unknown][]> = {
+  cpu: [
+    ['AmpUnscale', hostUnscaleKernel],
+    ['AmpRoundHalf', hostRoundKernel],
+  ],
+  wasm: [
+    ['AmpUnscale', wasmUnscaleKernel],
+    ['AmpRoundHalf', wasmRoundKernel],
+  ],
+};
 
 /**
  * Registers @descent/amp's kernels for `backendName` (default: the active one)
- * where it has none yet: the typed-array kernels on cpu and wasm. Other backends
+ * where it has none yet: typed-array kernels on cpu (its arrays) and wasm (its heap). Other backends
  * keep the composite fallbacks unless an adapter registered its own kernels.
  * Called lazily by GradScaler and autocast; calling it again is cheap.
  */
 export function registerAmpKernels(backendName: string = tf.getBackend()): string[] {
   const registered: string[] = [];
-  if (!HOST_BACKENDS.has(backendName)) return registered;
-  for (const [op, kernel] of [
-    ['AmpUnscale', hostUnscaleKernel],
-    ['AmpRoundHalf', hostRoundKernel],
-  ] as const) {
+  for (const [op, kernel] of KERNELS[backendName] ?? []) {
     if (tf.getKernel(kernelNameOf(op), backendName)) continue;
     registerFusedKernel(op, backendName, kernel as never);
     registered.push(op);
