@@ -11,7 +11,7 @@ describe('ChainedScheduler', () => {
         const opt = makeOptimizer(c.optimizer);
         // A resumed optimizer: initialLr known, lr somewhere mid-run.
         opt.paramGroups.forEach((g) => ((g.initialLr = g.lr), (g.lr = 123)));
-        const children = (c.options.schedulers as { scheduler: string; options: object }[]).map((s) => build(s, opt) as L.ChildScheduler);
+        const children = (c.options.schedulers as { scheduler: string; options: Record<string, unknown> }[]).map((s) => build(s, opt) as L.ChildScheduler);
         const s = new L.ChainedScheduler(children, { lastEpoch: k });
         expect(s.lastEpoch).toBe(k + 1);
         s.getLastLr().forEach((v, g) => expect(v).toBeCloseTo(c.expected.lr[k + 1]![g]!, 12));

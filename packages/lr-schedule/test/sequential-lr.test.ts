@@ -12,7 +12,7 @@ describe('SequentialLR', () => {
     it(`${c.name}: resumes from lastEpoch, unlike torch 1.13`, () => {
       for (const k of [0, 3, c.checkpointAt, c.steps - 1]) {
         const opt = makeOptimizer(c.optimizer);
-        const o = c.options as { schedulers: { scheduler: string; options: object }[]; milestones: number[] };
+        const o = c.options as { schedulers: { scheduler: string; options: Record<string, unknown> }[]; milestones: number[] };
         const children = o.schedulers.map((s) => build(s, opt) as L.ChildScheduler);
         const s = new L.SequentialLR(opt, { schedulers: children, milestones: o.milestones, lastEpoch: k });
         expect(s.lastEpoch).toBe(k + 1);
