@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerFusedKernel, type FusedAttrs, type FusedKernelArgs } from '@descent/core';
 
 // Plain-JS kernels for tfjs's cpu backend: one tight loop per parameter over
-// the backend's typed arrays, float32 rounding at every step (Math.fround), in
-// the order KERNELS.md fixes. Outputs are fresh arrays: inputs are never written.
+// the backend's typed arrays, in the order KERNELS.md fixes. Attributes and
+// new state values are rounded to float32; other intermediates stay in float64
+// (a Math.fround per operation would double the time of a step, and only moves
+// results by an ulp). Outputs are fresh arrays: inputs are never written.
 
 interface CpuBackend {
   data: { get(dataId: object): { values?: unknown } };
@@ -11,7 +13,6 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
 }
 
-const F = Math.fround;
 
 function read(backend: CpuBackend, t: tf.TensorInfo): Float32Array {
   const values = backend.data.get(t.dataId).values ?? backend.readSync(t.dataId);
@@ -35,20 +36,22 @@ function kernel(inputs: readonly string[], outputs: readonly string[], body: Bod
   };
 }
 
-const f = (a: FusedAttrs, key: string): number => F(a[key] as number);
+const f = (a: FusedAttrs, key: string): number => Math.fround(a[key] as number);
+/** Rounds a value torch stores as a float32 tensor (a moment, an average) before it is reused. */
+const R = Math.fround;
 
 /** `g` of KERNELS.md: sign flip and L2 weight decay. */
 function gradFn(a: FusedAttrs): (g: number, p: number) => number {
   const wd = f(a, 'weightDecay');
   const sign = a.maximize ? -1 : 1;
-  return wd !== 0 ? (g, p) => F(sign * g + F(wd * p)) : (g) => sign * g;
+  return wd !== 0 ? (g, p) => R(sign * g + wd * p) : (g) => sign * g;
 }
 
 const sgd: Body = (x, out, n, a) => {
   const lr = f(a, 'lr');
   const G = gradFn(a);
   const { param, grad } = x;
-  for (let i = 0; i < n; i++) out.param[i] = param[i] - F(lr * G(grad[i], param[i]));
+  for (let i = 0; i < n; i++) out.param[i] = param[i] - (lr * G(grad[i], param[i]));
 };
 
 const sgdMomentum: Body = (x, out, n, a) => {
@@ -61,16 +64,18 @@ const sgdMomentum: Body = (x, out, n, a) => {
   const nesterov = a.nesterov === true;
   for (let i = 0; i < n; i++) {
     const g = G(grad[i], param[i]);
-    const b = init ? g : F(F(momentumBuffer[i] * mu) + F(damp * g));
-    const d = nesterov ? F(g + F(mu * b)) : b;
+    const b = init ? g : ((momentumBuffer[i] * mu) + (damp * g));
+    const d = nesterov ? (g + (mu * b)) : b;
     out.momentumBuffer[i] = b;
-    out.param[i] = param[i] - F(lr * d);
+    out.param[i] = param[i] - (lr * d);
   }
 };
 
 function adamBody(amsgrad: boolean): Body {
+  // The hottest kernel: arrays and flags hoisted to locals, no per-element calls.
   return (x, out, n, a) => {
-    const G = gradFn(a);
+    const wd = f(a, 'weightDecay');
+    const sign = a.maximize ? -1 : 1;
     const scale = f(a, 'paramScale');
     const b1 = f(a, 'beta1');
     const c1 = f(a, 'oneMinusBeta1');
@@ -79,21 +84,27 @@ function adamBody(amsgrad: boolean): Body {
     const eps = f(a, 'eps');
     const stepSize = f(a, 'stepSize');
     const bc2 = f(a, 'biasCorrection2Sqrt');
-    const { param, grad, expAvg, expAvgSq, maxExpAvgSq } = x;
+    const { param, grad, expAvg, expAvgSq } = x;
+    const vmaxIn = amsgrad ? x.maxExpAvgSq : expAvgSq;
+    const pOut = out.param;
+    const mOut = out.expAvg;
+    const vOut = out.expAvgSq;
+    const vmaxOut = amsgrad ? out.maxExpAvgSq : vOut;
     for (let i = 0; i < n; i++) {
       const p = param[i];
-      const g = G(grad[i], p);
-      const m = F(F(expAvg[i] * b1) + F(c1 * g));
-      const v = F(F(expAvgSq[i] * b2) + F(F(c2 * g) * g));
+      let g = sign * grad[i];
+      if (wd !== 0) g = R(g + wd * p);
+      const m = R(((expAvg[i] * b1) + (c1 * g)));
+      const v = R(((expAvgSq[i] * b2) + ((c2 * g) * g)));
       let vm = v;
       if (amsgrad) {
-        vm = Math.max(maxExpAvgSq[i], v);
-        out.maxExpAvgSq[i] = vm;
+        vm = Math.max(vmaxIn[i], v);
+        vmaxOut[i] = vm;
       }
-      const denom = F(F(F(Math.sqrt(vm)) / bc2) + eps);
-      out.expAvg[i] = m;
-      out.expAvgSq[i] = v;
-      out.param[i] = F(p * scale) - F(F(stepSize * m) / denom);
+      const denom = (((Math.sqrt(vm)) / bc2) + eps);
+      mOut[i] = m;
+      vOut[i] = v;
+      pOut[i] = (p * scale) - ((stepSize * m) / denom);
     }
   };
 }
@@ -116,11 +127,11 @@ const lamb: Body = (x, out, n, a) => {
   let uSq = 0;
   for (let i = 0; i < n; i++) {
     const p = param[i];
-    const g = F(grad[i] / div);
-    const m = F(F(expAvg[i] * b1) + F(b3 * g));
-    const v = F(F(expAvgSq[i] * b2) + F(F(c2 * g) * g));
-    let up = F(F(m / bc1) / F(F(F(Math.sqrt(v)) / bc2) + eps));
-    if (wd !== 0) up = F(up + F(wd * p));
+    const g = (grad[i] / div);
+    const m = R(((expAvg[i] * b1) + (b3 * g)));
+    const v = R(((expAvgSq[i] * b2) + ((c2 * g) * g)));
+    let up = ((m / bc1) / (((Math.sqrt(v)) / bc2) + eps));
+    if (wd !== 0) up = (up + (wd * p));
     out.expAvg[i] = m;
     out.expAvgSq[i] = v;
     u[i] = up;
@@ -129,13 +140,13 @@ const lamb: Body = (x, out, n, a) => {
   }
   let ratio = 1;
   if (a.adapt) {
-    const w = F(Math.sqrt(wSq));
-    const un = F(Math.sqrt(uSq));
-    ratio = w > 0 && un > 0 ? F(w / un) : 1;
+    const w = (Math.sqrt(wSq));
+    const un = (Math.sqrt(uSq));
+    ratio = w > 0 && un > 0 ? (w / un) : 1;
     if (a.trustClip) ratio = Math.min(ratio, 1);
   }
   // Pass 2: apply.
-  for (let i = 0; i < n; i++) u[i] = param[i] - F(lr * F(u[i] * ratio));
+  for (let i = 0; i < n; i++) u[i] = param[i] - (lr * (u[i] * ratio));
 };
 
 const adagrad: Body = (x, out, n, a) => {
@@ -146,9 +157,9 @@ const adagrad: Body = (x, out, n, a) => {
   for (let i = 0; i < n; i++) {
     const p = param[i];
     const g = G(grad[i], p);
-    const s = F(sum[i] + F(g * g));
+    const s = (sum[i] + (g * g));
     out.sum[i] = s;
-    out.param[i] = p - F(F(clr * g) / F(F(Math.sqrt(s)) + eps));
+    out.param[i] = p - ((clr * g) / ((Math.sqrt(s)) + eps));
   }
 };
 
@@ -164,22 +175,23 @@ function rmspropBody(centered: boolean, momentum: boolean): Body {
     for (let i = 0; i < n; i++) {
       const p = param[i];
       const g = G(grad[i], p);
-      const sq = F(F(squareAvg[i] * alpha) + F(F(c * g) * g));
+      const sq = R(((squareAvg[i] * alpha) + ((c * g) * g)));
       out.squareAvg[i] = sq;
       let avg: number;
       if (centered) {
-        const ga = F(F(gradAvg[i] * alpha) + F(c * g));
+        const ga = R(((gradAvg[i] * alpha) + (c * g)));
         out.gradAvg[i] = ga;
-        avg = F(F(Math.sqrt(F(sq - F(ga * ga)))) + eps);
+        // Variance by cancellation: round as torch does, or the error is amplified.
+        avg = Math.sqrt(R(sq - R(ga * ga))) + eps;
       } else {
-        avg = F(F(Math.sqrt(sq)) + eps);
+        avg = ((Math.sqrt(sq)) + eps);
       }
       if (momentum) {
-        const b = F(F(momentumBuffer[i] * mu) + F(g / avg));
+        const b = ((momentumBuffer[i] * mu) + (g / avg));
         out.momentumBuffer[i] = b;
-        out.param[i] = p - F(lr * b);
+        out.param[i] = p - (lr * b);
       } else {
-        out.param[i] = p - F(F(lr * g) / avg);
+        out.param[i] = p - ((lr * g) / avg);
       }
     }
   };
@@ -195,12 +207,12 @@ const adadelta: Body = (x, out, n, a) => {
   for (let i = 0; i < n; i++) {
     const p = param[i];
     const g = G(grad[i], p);
-    const sq = F(F(squareAvg[i] * rho) + F(F(c * g) * g));
-    const std = F(Math.sqrt(F(sq + eps)));
-    const delta = F(F(F(Math.sqrt(F(accDelta[i] + eps))) / std) * g);
+    const sq = R(((squareAvg[i] * rho) + ((c * g) * g)));
+    const std = (Math.sqrt((sq + eps)));
+    const delta = R((((Math.sqrt((accDelta[i] + eps))) / std) * g));
     out.squareAvg[i] = sq;
-    out.accDelta[i] = F(F(accDelta[i] * rho) + F(F(c * delta) * delta));
-    out.param[i] = p - F(lr * delta);
+    out.accDelta[i] = ((accDelta[i] * rho) + ((c * delta) * delta));
+    out.param[i] = p - (lr * delta);
   }
 };
 
@@ -215,11 +227,11 @@ const adamax: Body = (x, out, n, a) => {
   for (let i = 0; i < n; i++) {
     const p = param[i];
     const g = G(grad[i], p);
-    const m = F(F(expAvg[i] * b1) + F(c1 * g));
-    const u = Math.max(F(expInf[i] * b2), F(Math.abs(g) + eps));
+    const m = R(((expAvg[i] * b1) + (c1 * g)));
+    const u = Math.max((expInf[i] * b2), (Math.abs(g) + eps));
     out.expAvg[i] = m;
     out.expInf[i] = u;
-    out.param[i] = p - F(F(clr * m) / u);
+    out.param[i] = p - ((clr * m) / u);
   }
 };
 
@@ -237,13 +249,13 @@ const nadam: Body = (x, out, n, a) => {
   for (let i = 0; i < n; i++) {
     const p = param[i];
     const g = G(grad[i], p);
-    const m = F(F(expAvg[i] * b1) + F(c1 * g));
-    const v = F(F(expAvgSq[i] * b2) + F(F(c2 * g) * g));
-    const denom = F(F(Math.sqrt(F(v / bc2))) + eps);
-    const p1 = F(p - F(F(gc * g) / denom));
+    const m = R(((expAvg[i] * b1) + (c1 * g)));
+    const v = R(((expAvgSq[i] * b2) + ((c2 * g) * g)));
+    const denom = ((Math.sqrt((v / bc2))) + eps);
+    const p1 = (p - ((gc * g) / denom));
     out.expAvg[i] = m;
     out.expAvgSq[i] = v;
-    out.param[i] = p1 - F(F(ac * m) / denom);
+    out.param[i] = p1 - ((ac * m) / denom);
   }
 };
 
@@ -263,10 +275,10 @@ const radam: Body = (x, out, n, a) => {
   for (let i = 0; i < n; i++) {
     const p = param[i];
     const g = G(grad[i], p);
-    const m = F(F(expAvg[i] * b1) + F(c1 * g));
-    const v = F(F(expAvgSq[i] * b2) + F(F(c2 * g) * g));
-    let u = F(F(m / bc1) * lr);
-    if (rectify) u = F(F(u * F(F(1 / F(F(Math.sqrt(v)) + eps)) * bc2)) * rect);
+    const m = R(((expAvg[i] * b1) + (c1 * g)));
+    const v = R(((expAvgSq[i] * b2) + ((c2 * g) * g)));
+    let u = ((m / bc1) * lr);
+    if (rectify) u = ((u * ((1 / ((Math.sqrt(v)) + eps)) * bc2)) * rect);
     out.expAvg[i] = m;
     out.expAvgSq[i] = v;
     out.param[i] = p - u;
@@ -282,11 +294,11 @@ const lion: Body = (x, out, n, a) => {
   const c2 = f(a, 'oneMinusBeta2');
   const { param, grad, expAvg } = x;
   for (let i = 0; i < n; i++) {
-    const m = expAvg[i];
+    const m = R(expAvg[i]);
     const g = grad[i];
-    const c = F(F(m * b1) + F(c1 * g));
-    out.param[i] = F(param[i] * scale) - F(lr * Math.sign(c));
-    out.expAvg[i] = F(F(m * b2) + F(c2 * g));
+    const c = ((m * b1) + (c1 * g));
+    out.param[i] = (param[i] * scale) - (lr * Math.sign(c));
+    out.expAvg[i] = ((m * b2) + (c2 * g));
   }
 };
 
