@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { check } from '@descent/core';
 import { isNdArray, stack, type NdArray, type Value } from './ndarray.js';
 import type { Transform } from './transforms/transform.js';
+import { fuseAffine, stackAffine } from './fuse.js';
 
 /** The tensors a batch of samples `T` collates into: every array or number becomes one tensor with a leading batch axis. */
 export type Batch<T> = T extends Value
@@ -38,8 +39,11 @@ export function transformAndStack(values: Value[], transforms: readonly Transfor
       values[i] = v;
     }
   }
-  let batch = stack(values);
-  for (let t = split; t < transforms.length; t++) batch = transforms[t].applyBatch!(batch);
+  // Leading affine transforms (toFloat, normalize) are fused with stacking: one pass, one rounding.
+  const first = values[0];
+  const fused = typeof first === 'object' ? fuseAffine(transforms.slice(split), !(first.data instanceof Float32Array)) : undefined;
+  let batch = fused ? stackAffine(values, fused) : stack(values);
+  for (let t = split + (fused?.count ?? 0); t < transforms.length; t++) batch = transforms[t].applyBatch!(batch);
   return batch;
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Generator, InvalidArgumentError } from '@descent/core';
-import { DataLoader, flatten, normalize, oneHot, randomShift, toFloat, type Dataset } from '../src/index.js';
+import { compose, DataLoader, flatten, normalize, oneHot, randomShift, toFloat, type Dataset } from '../src/index.js';
 import { cpu, ToyDataset } from './setup.js';
 
 beforeAll(cpu);
@@ -83,6 +83,32 @@ describe('DataLoader', () => {
       expect(xs[7]).toBeCloseTo((7 / 255 - 0.5) / 0.25, 6);
       expect(y.shape).toEqual([4, 10]);
       expect(Array.from(tf.argMax(y, 1).dataSync())).toEqual([0, 1, 2, 3]);
+    }
+  });
+
+  it('fuses toFloat and normalize with stacking, matching the step-by-step result to float32 rounding', async () => {
+    const rgb: Dataset<[import('../src/index.js').NdArray, number]> = {
+      length: 6,
+      get: (i) => [{ data: Uint8Array.from({ length: 12 }, (_, k) => (i * 37 + k * 11) % 256), shape: [2, 2, 3] }, i],
+    };
+    for (const transform of [
+      [toFloat(), normalize([0.5, 0.4, 0.3], [0.2, 0.25, 0.3])],
+      [normalize(10, 2)],
+      [toFloat(), normalize(0.1307, 0.3081), flatten()],
+      [randomShift(1), toFloat(), toFloat(), normalize(0.1307, 0.3081)],
+    ]) {
+      const steps = compose(transform);
+      const g = new Generator(0);
+      const loader = new DataLoader(rgb, { batchSize: 6, generator: g.clone(), transform });
+      for await (const [x] of loader) {
+        // The loader's augmentation stream is seeded from its generator's next draw.
+        const aug = new Generator(g.nextUint32());
+        const expected = Array.from({ length: 6 }, (_, i) => Array.from((steps.apply(rgb.get(i)[0], aug) as import('../src/index.js').NdArray).data)).flat();
+        const got = Array.from(x.dataSync());
+        expect(got.length).toBe(expected.length);
+        got.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(expected[i]))));
+        expect(x.dtype).toBe('float32');
+      }
     }
   });
 

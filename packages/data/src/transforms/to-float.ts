@@ -16,5 +16,6 @@ export function toFloat(): Transform {
     name: 'toFloat',
     apply: (x: Value) => (typeof x === 'number' ? x / 255 : scale(x)),
     applyBatch: scale,
+    affine: { scale: [1 / 255], shift: [0], integerInputOnly: true },
   };
 }

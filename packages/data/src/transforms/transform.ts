@@ -16,6 +16,19 @@ export interface Transform {
   readonly name: string;
   apply(x: Value, rng: Generator): Value;
   applyBatch?(x: NdArray): NdArray;
+  /**
+   * Set by element-wise affine transforms, `x * scale + shift` per channel (the
+   * last axis; one value for all channels): the loader fuses a run of them
+   * with stacking into a single pass that writes float32.
+   */
+  readonly affine?: Affine;
+}
+
+export interface Affine {
+  scale: readonly number[];
+  shift: readonly number[];
+  /** Applies to integer input only; float input passes unchanged (`toFloat`). */
+  integerInputOnly?: boolean;
 }
 
 /** A transform object, or a plain per-sample function. */
