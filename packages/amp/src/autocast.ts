@@ -84,7 +84,9 @@ function wrapKernel(config: tf.KernelConfig): tf.KernelFunc {
     const dtype = mode;
     if (dtype === null) return original(args);
     const native = nativeKernels.get(config.backendName)?.get(config.kernelName)?.(dtype);
-    if (native) return native(args);
+    // A native kernel may decline a case (returns null): the emulation takes it.
+    const nativeOut = native ? (native(args) as tf.TensorInfo | tf.TensorInfo[] | null) : null;
+    if (nativeOut) return nativeOut;
     const backend = args.backend as AnyBackend;
     const temps: tf.TensorInfo[] = [];
     const inputs: tf.NamedTensorInfoMap = {};

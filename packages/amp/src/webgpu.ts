@@ -1,0 +1,356 @@
+/**
+ * @descent/amp/webgpu: amp's kernels for tfjs's `webgpu` backend.
+ *
+ * - `AmpRoundHalf` and `AmpUnscale` as WGSL programs (bit-exact integer rounding rules).
+ * - Under autocast, with `shader-f16`: matMul (BatchMatMul) and conv2d (Conv2D) run in
+ *   f16 WGSL kernels: the operands are converted once to packed f16 storage (two
+ *   halves per 32-bit word, half the memory of f32), read back as `vec2<f16>`, multiplied
+ *   and accumulated in f32 as tensor cores do, and the result rounded to the f16 grid.
+ *   Other autocast ops use the emulation (round, float32 kernel, round) on the GPU.
+ *
+ * Call `registerWebGPUAmpKernels()` after `useBackend('webgpu')`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { registerFusedKernel, type FusedKernelArgs } from '@descent/core';
+import { registerNativeHalfKernel } from './autocast.js';
+
+/** The parts of tfjs-backend-webgpu's WebGPUBackend used here. */
+interface WebGPUBackend extends tf.KernelBackend {
+  device: GPUDeviceLike;
+  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms?: { type: string; data: number[] }[], output?: tf.TensorInfo): tf.TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+interface GPUDeviceLike {
+  features: { has(name: string): boolean };
+  createShaderModule(desc: { code: string; label?: string }): unknown;
+}
+interface Program {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[]; y?: number[]; z?: number[] };
+  dispatch: [number, number, number];
+  variableNames: string[];
+  workgroupSize: [number, number, number];
+  size?: boolean;
+  uniforms?: string;
+  getUserCode(): string;
+}
+
+const WG = 256;
+
+function flatProgram(outputShape: number[], size: number, shaderKey: string, variableNames: string[], body: string, uniforms?: string): Program {
+  let x = Math.ceil(size / WG);
+  let y = 1;
+  // tfjs's getGlobalIndex() handles a 2-D grid of workgroups.
+  if (x > 65535) {
+    y = Math.ceil(Math.sqrt(x));
+    x = Math.ceil(x / y);
+  }
+  return {
+    outputShape,
+    shaderKey,
+    dispatchLayout: { x: outputShape.map((_, i) => i) },
+    dispatch: [x, y, 1],
+    variableNames,
+    workgroupSize: [WG, 1, 1],
+    uniforms,
+    getUserCode: () => body,
+  };
+}
+
+// Integer rounding rules of KERNELS.md; u32 arithmetic wraps like the JS reference.
+const ROUND_WGSL = /* wgsl */ `
+fn amp_f16_bits_as_f32(b: u32) -> u32 {
+  let a = b & 0x7fffffffu;
+  let s = b & 0x80000000u;
+  if (a >= 0x38800000u && a < 0x477ff000u) { return (b + 0xfffu + ((b >> 13u) & 1u)) & 0xffffe000u; }
+  if (a >= 0x477ff000u) {
+    if (a > 0x7f800000u) { return s | 0x7fc00000u; }
+    return s | 0x7f800000u;
+  }
+  let k = 126u - (a >> 23u);
+  if (k > 24u) { return s; }
+  let m = (a & 0x7fffffu) | 0x800000u;
+  var q = m >> k;
+  let rem = m & ((1u << k) - 1u);
+  let half = 1u << (k - 1u);
+  if (rem > half || (rem == half && (q & 1u) == 1u)) { q = q + 1u; }
+  return s | bitcast<u32>(ldexp(f32(q), -24));
+}
+fn amp_bf16_bits_as_f32(b: u32) -> u32 {
+  if ((b & 0x7fffffffu) > 0x7f800000u) { return 0xffff0000u; }
+  return (b + 0x7fffu + ((b >> 16u) & 1u)) & 0xffff0000u;
+}
+// float32 bits -> float16 bits (of the rounded value).
+fn amp_f16_bits(b: u32) -> u32 {
+  let r = amp_f16_bits_as_f32(b);
+  let s = (r >> 16u) & 0x8000u;
+  let a = r & 0x7fffffffu;
+  if (a > 0x7f800000u) { return s | 0x7e00u; }
+  if (a == 0x7f800000u) { return s | 0x7c00u; }
+  if (a >= 0x38800000u) { return s | ((((a >> 23u) - 112u) << 10u) | ((a >> 13u) & 0x3ffu)); }
+  return s | u32(ldexp(bitcast<f32>(a), 24));
+}
+`;
+
+function be(backend: tf.KernelBackend): WebGPUBackend {
+  return backend as WebGPUBackend;
+}
+
+/** `AmpRoundHalf` on webgpu. */
+export function webgpuRoundKernel({ inputs, attrs, backend }: FusedKernelArgs<'x'>): tf.TensorInfo[] {
+  const x = inputs.x;
+  const size = tf.util.sizeFromShape(x.shape);
+  const fn = attrs.bfloat16 ? 'amp_bf16_bits_as_f32' : 'amp_f16_bits_as_f32';
+  const program = flatProgram(
+    x.shape,
+    size,
+    `descent_amp_round_${attrs.bfloat16 ? 'bf16' : 'f16'}`,
+    ['X'],
+    `${ROUND_WGSL}
+    fn main(index: i32) {
+      if (index < uniforms.n) { result[index] = bitcast<f32>(${fn}(bitcast<u32>(X[index]))); }
+    }`,
+    'n : i32,',
+  );
+  return [be(backend).runWebGPUProgram(program, [x], 'float32', [{ type: 'int32', data: [size] }])];
+}
+
+/**
+ * `AmpUnscale` on webgpu: tfjs programs bind one output, so two dispatches: the
+ * elementwise multiply, and one workgroup that ORs the non-finite test over the tensor.
+ */
+export function webgpuUnscaleKernel({ inputs, attrs, backend }: FusedKernelArgs<'grad'>): tf.TensorInfo[] {
+  const g = inputs.grad;
+  const size = tf.util.sizeFromShape(g.shape);
+  const mul = flatProgram(
+    g.shape,
+    size,
+    'descent_amp_unscale',
+    ['G'],
+    `fn main(index: i32) {
+      if (index < uniforms.n) { result[index] = G[index] * uniforms.invScale; }
+    }`,
+    'n : i32, invScale : f32,',
+  );
+  const unscaled = be(backend).runWebGPUProgram(mul, [g], 'float32', [
+    { type: 'int32', data: [size] },
+    { type: 'float32', data: [Math.fround(attrs.invScale as number)] },
+  ]);
+  const check: Program = {
+    ...flatProgram([1], 1, 'descent_amp_nonfinite', ['G'], '', 'n : i32,'),
+    dispatch: [1, 1, 1],
+    getUserCode: () => `
+    var<workgroup> amp_found: atomic<u32>;
+    fn main(index: i32) {
+      if (localIndex == 0u) { atomicStore(&amp_found, 0u); }
+      workgroupBarrier();
+      var f = 0u;
+      for (var i = i32(localIndex); i < uniforms.n; i = i + ${WG}) {
+        // ±Inf and NaN are exactly the values with an all-ones exponent.
+        if ((bitcast<u32>(G[i]) & 0x7f800000u) == 0x7f800000u) { f = 1u; }
+      }
+      if (f == 1u) { atomicOr(&amp_found, 1u); }
+      workgroupBarrier();
+      if (localIndex == 0u) { result[0] = f32(atomicLoad(&amp_found)); }
+    }`,
+  };
+  const flag = be(backend).runWebGPUProgram(check, [g], 'float32', [{ type: 'int32', data: [size] }]);
+  // A scalar, like the fallback's: same buffer, shape [] (what tfjs's reshape does).
+  return [unscaled, { ...flag, shape: [] }];
+}
+
+// ------------------------------------------------------------------ native f16
+
+/** `enable f16;` must open a WGSL module, but tfjs puts its own declarations first: move it up. */
+function hoistEnableF16(device: GPUDeviceLike): void {
+  const marked = device as GPUDeviceLike & { __descentHoistF16?: boolean };
+  if (marked.__descentHoistF16) return;
+  const create = device.createShaderModule.bind(device);
+  marked.createShaderModule = (desc) =>
+    create(desc.code.includes('enable f16;') ? { ...desc, code: `enable f16;\n${desc.code.replace(/enable f16;/g, '')}` } : desc);
+  marked.__descentHoistF16 = true;
+}
+
+/** float32 tensor -> packed float16 storage: an int32 tensor of ceil(n/2) words, two halves each. */
+function packF16(backend: WebGPUBackend, x: tf.TensorInfo): tf.TensorInfo {
+  const n = tf.util.sizeFromShape(x.shape);
+  const words = Math.ceil(n / 2);
+  const program = flatProgram(
+    [words],
+    words,
+    'descent_amp_pack_f16',
+    ['X'],
+    `${ROUND_WGSL}
+    fn main(index: i32) {
+      if (index < uniforms.words) {
+        let i = 2 * index;
+        let lo = amp_f16_bits(bitcast<u32>(X[i]));
+        var hi = 0u;
+        if (i + 1 < uniforms.n) { hi = amp_f16_bits(bitcast<u32>(X[i + 1])); }
+        result[index] = bitcast<i32>(lo | (hi << 16u));
+      }
+    }`,
+    'words : i32, n : i32,',
+  );
+  return backend.runWebGPUProgram(program, [x], 'int32', [
+    { type: 'int32', data: [words] },
+    { type: 'int32', data: [n] },
+  ]);
+}
+
+// Reads element i of packed f16 storage `buf` as an f16.
+const LOAD_F16 = (name: string) => /* wgsl */ `
+fn load_${name}(i: i32) -> f16 {
+  let pair = bitcast<vec2<f16>>(${name}[i >> 1u]);
+  if ((i & 1) == 1) { return pair.y; }
+  return pair.x;
+}`;
+
+/** BatchMatMul in f16 storage with f32 accumulation; output on the f16 grid. */
+function f16BatchMatMul({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: tf.KernelBackend }): tf.TensorInfo {
+  const b = be(backend);
+  const { a, b: bIn } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const transposeA = Boolean(attrs.transposeA);
+  const transposeB = Boolean(attrs.transposeB);
+  const aRank = a.shape.length;
+  const bRank = bIn.shape.length;
+  const [aR, aC] = a.shape.slice(-2);
+  const [bR, bC] = bIn.shape.slice(-2);
+  const M = transposeA ? aC : aR;
+  const K = transposeA ? aR : aC;
+  const N = transposeB ? bR : bC;
+  const K2 = transposeB ? bC : bR;
+  if (K !== K2) throw new Error(`Error in matMul: inner shapes (${K}) and (${K2}) of Tensors with shapes ${a.shape} and ${bIn.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
+  const aBatch = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const bBatch = tf.util.sizeFromShape(bIn.shape.slice(0, -2));
+  const batch = Math.max(aBatch, bBatch);
+  const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), bIn.shape.slice(0, -2)), M, N];
+  if (aRank < 2 || bRank < 2 || (aBatch !== batch && aBatch !== 1) || (bBatch !== batch && bBatch !== 1)) return null as never;
+  const a16 = packF16(b, a);
+  const b16 = packF16(b, bIn);
+  const size = batch * M * N;
+  const program = flatProgram(
+    outShape,
+    size,
+    `descent_amp_f16_matmul_${transposeA}_${transposeB}_${aBatch === 1}_${bBatch === 1}`,
+    ['A', 'B'],
+    `enable f16;
+    ${ROUND_WGSL}
+    ${LOAD_F16('A')}
+    ${LOAD_F16('B')}
+    fn main(index: i32) {
+      if (index >= uniforms.size) { return; }
+      let M = uniforms.M; let N = uniforms.N; let K = uniforms.K;
+      let bt = index / (M * N);
+      let r = (index / N) % M;
+      let c = index % N;
+      let aBase = ${aBatch === 1 ? '0' : 'bt * M * K'};
+      let bBase = ${bBatch === 1 ? '0' : 'bt * K * N'};
+      var acc = 0.0;
+      for (var k = 0; k < K; k = k + 1) {
+        let av = load_A(aBase + ${transposeA ? 'k * M + r' : 'r * K + k'});
+        let bv = load_B(bBase + ${transposeB ? 'c * K + k' : 'k * N + c'});
+        // f16 x f16 is exact in f32: the tensor-core product, accumulated in f32.
+        acc = acc + f32(av) * f32(bv);
+      }
+      result[index] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(acc)));
+    }`,
+    'size : i32, M : i32, N : i32, K : i32,',
+  );
+  const flat = b.runWebGPUProgram(program, [a16, b16], 'float32', [
+    { type: 'int32', data: [size] },
+    { type: 'int32', data: [M] },
+    { type: 'int32', data: [N] },
+    { type: 'int32', data: [K] },
+  ]);
+  b.disposeData(a16.dataId);
+  b.disposeData(b16.dataId);
+  return flat;
+}
+
+/** Conv2D (NHWC) in f16 storage with f32 accumulation; output on the f16 grid. */
+function f16Conv2D({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: tf.KernelBackend }): tf.TensorInfo {
+  const b = be(backend);
+  const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null as never;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides as [number, number],
+    attrs.dilations as [number, number],
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor',
+    false,
+    'channelsLast',
+  );
+  const x16 = packF16(b, x);
+  const w16 = packF16(b, filter);
+  const size = tf.util.sizeFromShape(info.outShape);
+  const c = [info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left];
+  const [H, W, C, OH, OW, OC, FH, FW, SH, SW, DH, DW, PT, PL] = c;
+  const program = flatProgram(
+    info.outShape,
+    size,
+    `descent_amp_f16_conv2d_${c.join('_')}`,
+    ['X', 'F'],
+    `enable f16;
+    ${ROUND_WGSL}
+    ${LOAD_F16('X')}
+    ${LOAD_F16('F')}
+    fn main(index: i32) {
+      if (index >= uniforms.size) { return; }
+      let oc = index % ${OC};
+      let ox = (index / ${OC}) % ${OW};
+      let oy = (index / ${OC * OW}) % ${OH};
+      let bt = index / ${OC * OW * OH};
+      var acc = 0.0;
+      for (var fy = 0; fy < ${FH}; fy = fy + 1) {
+        let iy = oy * ${SH} - ${PT} + fy * ${DH};
+        if (iy < 0 || iy >= ${H}) { continue; }
+        for (var fx = 0; fx < ${FW}; fx = fx + 1) {
+          let ix = ox * ${SW} - ${PL} + fx * ${DW};
+          if (ix < 0 || ix >= ${W}) { continue; }
+          let xBase = ((bt * ${H} + iy) * ${W} + ix) * ${C};
+          let fBase = (fy * ${FW} + fx) * ${C * OC} + oc;
+          for (var ic = 0; ic < ${C}; ic = ic + 1) {
+            acc = acc + f32(load_X(xBase + ic)) * f32(load_F(fBase + ic * ${OC}));
+          }
+        }
+      }
+      result[index] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(acc)));
+    }`,
+    'size : i32,',
+  );
+  const flat = b.runWebGPUProgram(program, [x16, w16], 'float32', [{ type: 'int32', data: [size] }]);
+  b.disposeData(x16.dataId);
+  b.disposeData(w16.dataId);
+  return flat;
+}
+
+export interface WebGPUAmpOptions {
+  /** Run autocast's matMul and conv2d in f16 WGSL kernels when the device has `shader-f16`. Default true. */
+  nativeHalf?: boolean;
+}
+
+/**
+ * Registers amp's webgpu kernels (the backend must be initialized, e.g. by
+ * `useBackend('webgpu')`). Returns whether native f16 matmul/conv are in use.
+ */
+export function registerWebGPUAmpKernels(options: WebGPUAmpOptions = {}): { nativeHalf: boolean } {
+  const backend = tf.findBackend('webgpu') as WebGPUBackend | null;
+  if (!backend) throw new Error('registerWebGPUAmpKernels: the webgpu backend is not initialized (call useBackend("webgpu") first)');
+  registerFusedKernel('AmpRoundHalf', 'webgpu', webgpuRoundKernel as never);
+  registerFusedKernel('AmpUnscale', 'webgpu', webgpuUnscaleKernel as never);
+  const nativeHalf = (options.nativeHalf ?? true) && backend.device.features.has('shader-f16');
+  if (nativeHalf) {
+    hoistEnableF16(backend.device);
+    const wrap = (k: typeof f16BatchMatMul) => (dtype: 'float16' | 'bfloat16') =>
+      dtype === 'float16'
+        ? ((args: Parameters<tf.KernelFunc>[0]) => k(args as never) ?? null) as unknown as tf.KernelFunc
+        : null;
+    registerNativeHalfKernel('webgpu', 'BatchMatMul', wrap(f16BatchMatMul));
+    registerNativeHalfKernel('webgpu', 'Conv2D', wrap(f16Conv2D));
+  }
+  return { nativeHalf };
+}
