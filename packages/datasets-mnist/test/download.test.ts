@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const fast = { retries: 0, retryDelayMs: 0, timeoutMs: 300, progress: false };
+const fast = { retries: 0, retryDelayMs: 0, timeoutMs: 600, progress: false };
 const mirror = (route: string, dataset = 'mnist') => `${server.base}/${route}/${dataset}/`;
 
 describe('downloads from a loopback mirror', () => {
@@ -55,8 +55,8 @@ describe('downloads from a loopback mirror', () => {
     expect(lines[1]).toBe(`${url('404')}HTTP 404 Not Found`);
     expect(lines[2]).toMatch(new RegExp(`^${url('wrong')}sha256 of the decompressed data is [0-9a-f]{64}, expected ${MNIST_SPEC.files.test.images.sha256}`));
     expect(lines[3]).toMatch(new RegExp(`^${url('truncated')}truncated: (connection closed after|received) \\d+ of ${files['mnist/t10k-images-idx3-ubyte.gz'].length} bytes`));
-    expect(lines[4]).toBe(`${url('slow')}timed out after 300 ms without data`);
-    expect(lines[5]).toMatch(new RegExp(`^${url('stall')}timed out after 300 ms without data \\(received \\d+ of \\d+ bytes\\)`));
+    expect(lines[4]).toBe(`${url('slow')}timed out after 600 ms without data`);
+    expect(lines[5]).toMatch(new RegExp(`^${url('stall')}timed out after 600 ms without data \\(received \\d+ of \\d+ bytes\\)`));
     expect((err as DownloadError).attempts).toHaveLength(5);
     expect(listDir(root)).toEqual([]);
   });
