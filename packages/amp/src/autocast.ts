@@ -3,6 +3,7 @@ import { InvalidArgumentError, kernelNameOf } from '@descent/core';
 import type { HalfDtype } from './half.js';
 import { hostRoundKernel } from './kernels/host.js';
 import { registerAmpKernels } from './kernels/register.js';
+import { nativeHalfKernel } from './native-half.js';
 
 /**
  * tfjs kernels that torch's autocast runs in half precision (its "lower_precision_fp"
@@ -38,34 +39,15 @@ export interface AutocastOptions {
   enabled?: boolean;
 }
 
-/** Replaces one backend's kernel while a scope is open. */
-export interface HalfKernelOverride {
-  kernelName: string;
-  kernelFunc: tf.KernelFunc;
-}
-
 type Mode = HalfDtype | null;
 
 let mode: Mode = null;
 let depth = 0;
 let installed: { backendName: string; kernels: tf.KernelConfig[]; engineHadOwn: boolean; addTapeNode: unknown } | null = null;
-// Native half kernels, by backend (for example f16 WGSL matmul on webgpu).
-const nativeKernels = new Map<string, Map<string, (mode: HalfDtype) => tf.KernelFunc | null>>();
 
 /** Whether an autocast scope is on right now, and its dtype. */
 export function autocastDtype(): HalfDtype | null {
   return mode;
-}
-
-/**
- * Lets a backend run an autocast op natively in half precision instead of the
- * emulation (round inputs, run the float32 kernel, round outputs). `factory`
- * returns the kernel for a dtype, or null to fall back to the emulation.
- */
-export function registerNativeHalfKernel(backendName: string, kernelName: string, factory: (dtype: HalfDtype) => tf.KernelFunc | null): void {
-  let m = nativeKernels.get(backendName);
-  if (!m) nativeKernels.set(backendName, (m = new Map()));
-  m.set(kernelName, factory);
 }
 
 type AnyBackend = tf.KernelBackend & { disposeData(dataId: object, force?: boolean): boolean };
@@ -83,7 +65,7 @@ function wrapKernel(config: tf.KernelConfig): tf.KernelFunc {
   return (args) => {
     const dtype = mode;
     if (dtype === null) return original(args);
-    const native = nativeKernels.get(config.backendName)?.get(config.kernelName)?.(dtype);
+    const native = nativeHalfKernel(config.backendName, config.kernelName)?.(dtype);
     // A native kernel may decline a case (returns null): the emulation takes it.
     const nativeOut = native ? (native(args) as tf.TensorInfo | tf.TensorInfo[] | null) : null;
     if (nativeOut) return nativeOut;

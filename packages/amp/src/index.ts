@@ -5,4 +5,5 @@ export { ampRoundHalf } from './round-op.js';
 export { registerAmpKernels } from './kernels/register.js';
 export { hostRoundKernel, hostUnscaleKernel } from './kernels/host.js';
 export { wasmRoundKernel, wasmUnscaleKernel } from './kernels/wasm.js';
-export { autocast, autocastDtype, registerNativeHalfKernel, AUTOCAST_HALF_KERNELS, type AutocastOptions } from './autocast.js';
+export { autocast, autocastDtype, AUTOCAST_HALF_KERNELS, type AutocastOptions } from './autocast.js';
+export { registerNativeHalfKernel, unregisterNativeHalfKernel, type NativeHalfFactory } from './native-half.js';

@@ -8,11 +8,13 @@
  *   and accumulated in f32 as tensor cores do, and the result rounded to the f16 grid.
  *   Other autocast ops use the emulation (round, float32 kernel, round) on the GPU.
  *
- * Call `registerWebGPUAmpKernels()` after `useBackend('webgpu')`.
+ * GradScaler and autocast register these by themselves when the active backend is
+ * webgpu; call `registerWebGPUAmpKernels({ nativeHalf: false })` to turn the native
+ * f16 kernels off (or on again with no argument).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { registerFusedKernel, type FusedKernelArgs } from '@descent/core';
-import { registerNativeHalfKernel } from './autocast.js';
+import { registerNativeHalfKernel, unregisterNativeHalfKernel } from './native-half.js';
 
 /** The parts of tfjs-backend-webgpu's WebGPUBackend used here. */
 interface WebGPUBackend extends tf.KernelBackend {
@@ -351,6 +353,9 @@ export function registerWebGPUAmpKernels(options: WebGPUAmpOptions = {}): { nati
         : null;
     registerNativeHalfKernel('webgpu', 'BatchMatMul', wrap(f16BatchMatMul));
     registerNativeHalfKernel('webgpu', 'Conv2D', wrap(f16Conv2D));
+  } else {
+    unregisterNativeHalfKernel('webgpu', 'BatchMatMul');
+    unregisterNativeHalfKernel('webgpu', 'Conv2D');
   }
   return { nativeHalf };
 }

@@ -101,6 +101,7 @@ describe('amp on webgpu (lavapipe)', () => {
   it('native f16 matMul (f16 storage, f32 accumulation) agrees with the emulated path', async () => {
     ready();
     const rng = new Generator(11);
+    const stats: string[] = [];
     for (const [shapeA, shapeB, tA, tB] of [
       [[33, 70], [70, 17], false, false],
       [[70, 33], [17, 70], true, true],
@@ -125,9 +126,11 @@ describe('amp on webgpu (lavapipe)', () => {
         if (n[i] === e[i]) equal++;
       }
       expect(equal / n.length).toBeGreaterThan(0.9);
+      stats.push(`${shapeA}x${shapeB}: ${equal}/${n.length} equal`);
       tf.dispose([a, b, native, emulated]);
     }
     expect(codes.some((c) => c.includes('enable f16;') && c.includes('bitcast<vec2<f16>>') && c.includes('load_B'))).toBe(true);
+    console.log(`native vs emulated f16 matmul on lavapipe: ${stats.join('; ')}`);
   });
 
   it('native f16 conv2d agrees with the emulated path; overflow gives Infinity', async () => {
