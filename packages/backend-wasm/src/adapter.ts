@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DescentError, InvalidArgumentError, type BackendAdapter, type BackendCapabilities } from '@descent/core';
 import { installMatMulKernels, uninstallMatMulKernels } from './kernels/install.js';
+import { registerOptimKernels } from './optim/register.js';
 import { isNode, locateWasmFolder, type WasmPaths } from './wasm-paths.js';
 
 // tf.findBackend would start creating the backend, before the paths are set.
@@ -50,6 +51,7 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
     }
     if (options.fastMatMul === false) uninstallMatMulKernels();
     else installMatMulKernels();
+    const optimKernels = registerOptimKernels();
     const [simd, multithread] = await Promise.all([
       tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
       tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
@@ -59,6 +61,7 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
       multithread: multithread === true,
       threads: wasm.getThreadsCount(),
       fastMatMul: options.fastMatMul !== false,
+      optimKernels,
       ...(wasmFolder ? { wasmFolder } : {}),
     };
   }
@@ -77,6 +80,7 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
         // Later calls re-activate wasm and our kernels if something switched them off.
         if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
         if (options.fastMatMul !== false) installMatMulKernels();
+        registerOptimKernels();
       });
     },
   };

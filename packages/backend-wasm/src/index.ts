@@ -1,3 +1,5 @@
 export { wasmAdapter, createWasmAdapter, type WasmAdapterOptions } from './adapter.js';
 export { locateWasmFolder, WASM_FILES, type WasmPaths } from './wasm-paths.js';
 export { installMatMulKernels, uninstallMatMulKernels, matMulKernelsInstalled, replacedKernels } from './kernels/install.js';
+export { registerOptimKernels, optimKernelNames } from './optim/register.js';
+export { optimWasmBytes } from './optim/module.js';

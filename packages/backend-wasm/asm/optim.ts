@@ -1,0 +1,481 @@
+// Optimizer update kernels (packages/optim/KERNELS.md) over tfjs-wasm's heap.
+//
+// This module imports tfjs-wasm's memory and touches only the tensors whose
+// byte offsets it is given: no data segment, no globals, no allocator, no
+// runtime (a data segment would be copied over tfjs's heap at instantiation).
+// Every pointer is a byte offset of `n` float32 values; inputs are only read,
+// outputs are fresh tensors. Arithmetic is float32 in KERNELS.md's order; wasm
+// has no FMA, so each product is rounded as in the composite ops. Attributes
+// arrive as f32 parameters, so JS rounds each one once.
+//
+// Each op is a body `at(i, tail)` inlined into two loops: four lanes per v128,
+// then the last n % 4 elements one at a time with the same vector code on a
+// splatted value (lane 0 is stored), so the tail rounds exactly like the body.
+
+// Loads four floats at byte offset p, or one float splatted to every lane.
+@inline function ld(p: usize, tail: bool): v128 {
+  return tail ? f32x4.splat(load<f32>(p)) : v128.load(p, 0, 4);
+}
+
+// Stores four floats at p, or lane 0 only.
+@inline function st(p: usize, v: v128, tail: bool): void {
+  if (tail) store<f32>(p, f32x4.extract_lane(v, 0));
+  else v128.store(p, v, 0, 4);
+}
+
+@inline function S(x: f32): v128 {
+  return f32x4.splat(x);
+}
+
+// Loop limits in bytes: the v128 part, then the scalar tail.
+@inline function vecEnd(n: u32): usize {
+  return (<usize>n << 2) & ~(<usize>15);
+}
+
+@inline function end(n: u32): usize {
+  return <usize>n << 2;
+}
+
+// KERNELS.md's `g`: sign flip (an exact multiply by ±1), then L2 weight decay.
+@inline function grad(g: v128, p: v128, sign: v128, wd: v128, decay: bool): v128 {
+  g = f32x4.mul(g, sign);
+  return decay ? f32x4.add(g, f32x4.mul(wd, p)) : g;
+}
+
+@inline function signOf(maximize: u32): v128 {
+  return S(maximize ? -1.0 : 1.0);
+}
+
+// ---------------------------------------------------------------- SGD
+
+export function sgd(p: usize, g: usize, po: usize, n: u32, maximize: u32, wd_: f32, lr_: f32): void {
+  const sign = signOf(maximize);
+  const decay = wd_ != 0;
+  const wd = S(wd_);
+  const lr = S(lr_);
+  const ve = vecEnd(n);
+  const e = end(n);
+  let i: usize = 0;
+  for (; i < ve; i += 16) sgdAt(i, false, p, g, po, sign, decay, wd, lr);
+  for (; i < e; i += 4) sgdAt(i, true, p, g, po, sign, decay, wd, lr);
+}
+
+@inline function sgdAt(i: usize, t: bool, p: usize, g: usize, po: usize, sign: v128, decay: bool, wd: v128, lr: v128): void {
+  const x = ld(p + i, t);
+  const gg = grad(ld(g + i, t), x, sign, wd, decay);
+  st(po + i, f32x4.sub(x, f32x4.mul(lr, gg)), t);
+}
+
+export function sgdMomentum(
+  p: usize, g: usize, b: usize, po: usize, bo: usize, n: u32,
+  maximize: u32, wd_: f32, lr_: f32, mu_: f32, damp_: f32, nesterov: u32, init: u32,
+): void {
+  const sign = signOf(maximize);
+  const decay = wd_ != 0;
+  const wd = S(wd_);
+  const lr = S(lr_);
+  const mu = S(mu_);
+  const damp = S(damp_);
+  const ve = vecEnd(n);
+  const e = end(n);
+  let i: usize = 0;
+  for (; i < ve; i += 16) sgdMomentumAt(i, false, p, g, b, po, bo, sign, decay, wd, lr, mu, damp, nesterov != 0, init != 0);
+  for (; i < e; i += 4) sgdMomentumAt(i, true, p, g, b, po, bo, sign, decay, wd, lr, mu, damp, nesterov != 0, init != 0);
+}
+
+@inline function sgdMomentumAt(
+  i: usize, t: bool, p: usize, g: usize, b: usize, po: usize, bo: usize,
+  sign: v128, decay: bool, wd: v128, lr: v128, mu: v128, damp: v128, nesterov: bool, init: bool,
+): void {
+  const x = ld(p + i, t);
+  const gg = grad(ld(g + i, t), x, sign, wd, decay);
+  // On the first step the buffer input is a placeholder: never read it.
+  const bn = init ? gg : f32x4.add(f32x4.mul(ld(b + i, t), mu), f32x4.mul(damp, gg));
+  const d = nesterov ? f32x4.add(gg, f32x4.mul(mu, bn)) : bn;
+  st(bo + i, bn, t);
+  st(po + i, f32x4.sub(x, f32x4.mul(lr, d)), t);
+}
+
+// ---------------------------------------------------------------- Adam, AdamW
+
+// The hot kernel: one loop per (amsgrad, decay) pair, so the loop has no flag tests.
+export function adam(
+  p: usize, g: usize, m: usize, v: usize, vmax: usize, po: usize, mo: usize, vo: usize, vmaxo: usize, n: u32,
+  amsgrad: u32, maximize: u32, wd_: f32, scale_: f32, b1_: f32, c1_: f32, b2_: f32, c2_: f32, eps_: f32, stepSize_: f32, bc2_: f32,
+): void {
+  const sign = signOf(maximize);
+  const decay = wd_ != 0;
+  if (amsgrad) {
+    if (decay) adamLoop(p, g, m, v, vmax, po, mo, vo, vmaxo, n, true, true, sign, wd_, scale_, b1_, c1_, b2_, c2_, eps_, stepSize_, bc2_);
+    else adamLoop(p, g, m, v, vmax, po, mo, vo, vmaxo, n, true, false, sign, wd_, scale_, b1_, c1_, b2_, c2_, eps_, stepSize_, bc2_);
+  } else {
+    if (decay) adamLoop(p, g, m, v, vmax, po, mo, vo, vmaxo, n, false, true, sign, wd_, scale_, b1_, c1_, b2_, c2_, eps_, stepSize_, bc2_);
+    else adamLoop(p, g, m, v, vmax, po, mo, vo, vmaxo, n, false, false, sign, wd_, scale_, b1_, c1_, b2_, c2_, eps_, stepSize_, bc2_);
+  }
+}
+
+@inline function adamLoop(
+  p: usize, g: usize, m: usize, v: usize, vmax: usize, po: usize, mo: usize, vo: usize, vmaxo: usize, n: u32,
+  ams: bool, decay: bool, sign: v128, wd_: f32, scale_: f32, b1_: f32, c1_: f32, b2_: f32, c2_: f32, eps_: f32, stepSize_: f32, bc2_: f32,
+): void {
+  const wd = S(wd_);
+  const scale = S(scale_);
+  const b1 = S(b1_);
+  const c1 = S(c1_);
+  const b2 = S(b2_);
+  const c2 = S(c2_);
+  const eps = S(eps_);
+  const stepSize = S(stepSize_);
+  const bc2 = S(bc2_);
+  const ve = vecEnd(n);
+  const e = end(n);
+  let i: usize = 0;
+  for (; i < ve; i += 16) adamAt(i, false, p, g, m, v, vmax, po, mo, vo, vmaxo, ams, decay, sign, wd, scale, b1, c1, b2, c2, eps, stepSize, bc2);
+  for (; i < e; i += 4) adamAt(i, true, p, g, m, v, vmax, po, mo, vo, vmaxo, ams, decay, sign, wd, scale, b1, c1, b2, c2, eps, stepSize, bc2);
+}
+
+@inline function adamAt(
+  i: usize, t: bool, p: usize, g: usize, m: usize, v: usize, vmax: usize, po: usize, mo: usize, vo: usize, vmaxo: usize,
+  ams: bool, decay: bool, sign: v128, wd: v128, scale: v128, b1: v128, c1: v128, b2: v128, c2: v128, eps: v128, stepSize: v128, bc2: v128,
+): void {
+  const x = ld(p + i, t);
+  const gg = grad(ld(g + i, t), x, sign, wd, decay);
+  const mn = f32x4.add(f32x4.mul(ld(m + i, t), b1), f32x4.mul(c1, gg));
+  const vn = f32x4.add(f32x4.mul(ld(v + i, t), b2), f32x4.mul(f32x4.mul(c2, gg), gg));
+  let vm = vn;
+  if (ams) {
+    vm = f32x4.max(ld(vmax + i, t), vn);
+    st(vmaxo + i, vm, t);
+  }
+  const denom = f32x4.add(f32x4.div(f32x4.sqrt(vm), bc2), eps);
+  st(mo + i, mn, t);
+  st(vo + i, vn, t);
+  st(po + i, f32x4.sub(f32x4.mul(x, scale), f32x4.div(f32x4.mul(stepSize, mn), denom)), t);
+}
+
+// ---------------------------------------------------------------- LAMB
+
+// Two passes: moments and the raw update (kept in the param output), with the
+// squared norms of p and of the update summed in f64; then the trust ratio and
+// the update. The grad divisor is read from its tensor (`div`, one float).
+export function lamb(
+  p: usize, g: usize, m: usize, v: usize, div: usize, po: usize, mo: usize, vo: usize, n: u32,
+  lr_: f32, b1_: f32, b3_: f32, b2_: f32, c2_: f32, eps_: f32, bc1_: f32, bc2_: f32, wd_: f32, adapt: u32, trustClip: u32,
+): void {
+  const d = S(load<f32>(div));
+  const decay = wd_ != 0;
+  const wd = S(wd_);
+  const b1 = S(b1_);
+  const b3 = S(b3_);
+  const b2 = S(b2_);
+  const c2 = S(c2_);
+  const eps = S(eps_);
+  const bc1 = S(bc1_);
+  const bc2 = S(bc2_);
+  const ve = vecEnd(n);
+  const e = end(n);
+  let ww = f64x2.splat(0);
+  let uu = f64x2.splat(0);
+  let i: usize = 0;
+  for (; i < ve; i += 16) {
+    const x = ld(p + i, false);
+    const u = lambUpdateAt(i, false, x, g, m, v, mo, vo, d, decay, wd, b1, b3, b2, c2, eps, bc1, bc2);
+    st(po + i, u, false);
+    ww = f64x2.add(ww, sq2(x));
+    uu = f64x2.add(uu, sq2(u));
+  }
+  let ws = f64x2.extract_lane(ww, 0) + f64x2.extract_lane(ww, 1);
+  let us = f64x2.extract_lane(uu, 0) + f64x2.extract_lane(uu, 1);
+  for (; i < e; i += 4) {
+    const x = ld(p + i, true);
+    const u = lambUpdateAt(i, true, x, g, m, v, mo, vo, d, decay, wd, b1, b3, b2, c2, eps, bc1, bc2);
+    st(po + i, u, true);
+    const xs = <f64>f32x4.extract_lane(x, 0);
+    const us1 = <f64>f32x4.extract_lane(u, 0);
+    ws += xs * xs;
+    us += us1 * us1;
+  }
+  let r: f32 = 1;
+  if (adapt) {
+    const wn = <f32>Math.sqrt(ws);
+    const un = <f32>Math.sqrt(us);
+    r = wn > 0 && un > 0 ? wn / un : 1;
+    if (trustClip && r > 1) r = 1;
+  }
+  const rv = S(r);
+  const lr = S(lr_);
+  i = 0;
+  for (; i < ve; i += 16) st(po + i, f32x4.sub(ld(p + i, false), f32x4.mul(lr, f32x4.mul(ld(po + i, false), rv))), false);
+  for (; i < e; i += 4) st(po + i, f32x4.sub(ld(p + i, true), f32x4.mul(lr, f32x4.mul(ld(po + i, true), rv))), true);
+}
+
+// Sum of squares of four f32 lanes, as two f64 lanes.
+@inline function sq2(x: v128): v128 {
+  const lo = f64x2.promote_low_f32x4(x);
+  const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1));
+  return f64x2.add(f64x2.mul(lo, lo), f64x2.mul(hi, hi));
+}
+
+@inline function lambUpdateAt(
+  i: usize, t: bool, x: v128, g: usize, m: usize, v: usize, mo: usize, vo: usize,
+  d: v128, decay: bool, wd: v128, b1: v128, b3: v128, b2: v128, c2: v128, eps: v128, bc1: v128, bc2: v128,
+): v128 {
+  const gc = f32x4.div(ld(g + i, t), d);
+  const mn = f32x4.add(f32x4.mul(ld(m + i, t), b1), f32x4.mul(b3, gc));
+  const vn = f32x4.add(f32x4.mul(ld(v + i, t), b2), f32x4.mul(f32x4.mul(c2, gc), gc));
+  st(mo + i, mn, t);
+  st(vo + i, vn, t);
+  let u = f32x4.div(f32x4.div(mn, bc1), f32x4.add(f32x4.div(f32x4.sqrt(vn), bc2), eps));
+  if (decay) u = f32x4.add(u, f32x4.mul(wd, x));
+  return u;
+}
+
+// ---------------------------------------------------------------- Adagrad
+
+export function adagrad(p: usize, g: usize, s: usize, po: usize, so: usize, n: u32, maximize: u32, wd_: f32, clr_: f32, eps_: f32): void {
+  const sign = signOf(maximize);
+  const decay = wd_ != 0;
+  const wd = S(wd_);
+  const clr = S(clr_);
+  const eps = S(eps_);
+  const ve = vecEnd(n);
+  const e = end(n);
+  let i: usize = 0;
+  for (; i < ve; i += 16) adagradAt(i, false, p, g, s, po, so, sign, decay, wd, clr, eps);
+  for (; i < e; i += 4) adagradAt(i, true, p, g, s, po, so, sign, decay, wd, clr, eps);
+}
+
+@inline function adagradAt(i: usize, t: bool, p: usize, g: usize, s: usize, po: usize, so: usize, sign: v128, decay: bool, wd: v128, clr: v128, eps: v128): void {
+  const x = ld(p + i, t);
+  const gg = grad(ld(g + i, t), x, sign, wd, decay);
+  const sn = f32x4.add(ld(s + i, t), f32x4.mul(gg, gg));
+  st(so + i, sn, t);
+  st(po + i, f32x4.sub(x, f32x4.div(f32x4.mul(clr, gg), f32x4.add(f32x4.sqrt(sn), eps))), t);
+}
+
+// ---------------------------------------------------------------- RMSprop
+
+// All four variants; `ga`/`gao` and `b`/`bo` are only touched when centered / momentum.
+export function rmsprop(
+  p: usize, g: usize, sq: usize, ga: usize, b: usize, po: usize, sqo: usize, gao: usize, bo: usize, n: u32,
+  centered: u32, momentum: u32, maximize: u32, wd_: f32, lr_: f32, alpha_: f32, c_: f32, eps_: f32, mu_: f32,
+): void {
+  const sign = signOf(maximize);
+  const decay = wd_ != 0;
+  const wd = S(wd_);
+  const lr = S(lr_);
+  const alpha = S(alpha_);
+  const c = S(c_);
+  const eps = S(eps_);
+  const mu = S(mu_);
+  const cen = centered != 0;
+  const mom = momentum != 0;
+  const ve = vecEnd(n);
+  const e = end(n);
+  let i: usize = 0;
+  for (; i < ve; i += 16) rmspropAt(i, false, p, g, sq, ga, b, po, sqo, gao, bo, cen, mom, sign, decay, wd, lr, alpha, c, eps, mu);
+  for (; i < e; i += 4) rmspropAt(i, true, p, g, sq, ga, b, po, sqo, gao, bo, cen, mom, sign, decay, wd, lr, alpha, c, eps, mu);
+}
+
+@inline function rmspropAt(
+  i: usize, t: bool, p: usize, g: usize, sq: usize, ga: usize, b: usize, po: usize, sqo: usize, gao: usize, bo: usize,
+  cen: bool, mom: bool, sign: v128, decay: bool, wd: v128, lr: v128, alpha: v128, c: v128, eps: v128, mu: v128,
+): void {
+  const x = ld(p + i, t);
+  const gg = grad(ld(g + i, t), x, sign, wd, decay);
+  const sqn = f32x4.add(f32x4.mul(ld(sq + i, t), alpha), f32x4.mul(f32x4.mul(c, gg), gg));
+  st(sqo + i, sqn, t);
+  let avg: v128;
+  if (cen) {
+    const gan = f32x4.add(f32x4.mul(ld(ga + i, t), alpha), f32x4.mul(c, gg));
+    st(gao + i, gan, t);
+    avg = f32x4.add(f32x4.sqrt(f32x4.sub(sqn, f32x4.mul(gan, gan))), eps);
+  } else {
+    avg = f32x4.add(f32x4.sqrt(sqn), eps);
+  }
+  if (mom) {
+    const bn = f32x4.add(f32x4.mul(ld(b + i, t), mu), f32x4.div(gg, avg));
+    st(bo + i, bn, t);
+    st(po + i, f32x4.sub(x, f32x4.mul(lr, bn)), t);
+  } else {
+    st(po + i, f32x4.sub(x, f32x4.div(f32x4.mul(lr, gg), avg)), t);
+  }
+}
+
+// ---------------------------------------------------------------- Adadelta
+
+export function adadelta(
+  p: usize, g: usize, sq: usize, acc: usize, po: usize, sqo: usize, acco: usize, n: u32,
+  maximize: u32, wd_: f32, lr_: f32, rho_: f32, c_: f32, eps_: f32,
+): void {
+  const sign = signOf(maximize);
+  const decay = wd_ != 0;
+  const wd = S(wd_);
+  const lr = S(lr_);
+  const rho = S(rho_);
+  const c = S(c_);
+  const eps = S(eps_);
+  const ve = vecEnd(n);
+  const e = end(n);
+  let i: usize = 0;
+  for (; i < ve; i += 16) adadeltaAt(i, false, p, g, sq, acc, po, sqo, acco, sign, decay, wd, lr, rho, c, eps);
+  for (; i < e; i += 4) adadeltaAt(i, true, p, g, sq, acc, po, sqo, acco, sign, decay, wd, lr, rho, c, eps);
+}
+
+@inline function adadeltaAt(
+  i: usize, t: bool, p: usize, g: usize, sq: usize, acc: usize, po: usize, sqo: usize, acco: usize,
+  sign: v128, decay: bool, wd: v128, lr: v128, rho: v128, c: v128, eps: v128,
+): void {
+  const x = ld(p + i, t);
+  const gg = grad(ld(g + i, t), x, sign, wd, decay);
+  const a = ld(acc + i, t);
+  const sqn = f32x4.add(f32x4.mul(ld(sq + i, t), rho), f32x4.mul(f32x4.mul(c, gg), gg));
+  const delta = f32x4.mul(f32x4.div(f32x4.sqrt(f32x4.add(a, eps)), f32x4.sqrt(f32x4.add(sqn, eps))), gg);
+  st(sqo + i, sqn, t);
+  st(acco + i, f32x4.add(f32x4.mul(a, rho), f32x4.mul(f32x4.mul(c, delta), delta)), t);
+  st(po + i, f32x4.sub(x, f32x4.mul(lr, delta)), t);
+}
+
+// ---------------------------------------------------------------- Adamax
+
+export function adamax(
+  p: usize, g: usize, m: usize, u: usize, po: usize, mo: usize, uo: usize, n: u32,
+  maximize: u32, wd_: f32, b1_: f32, c1_: f32, b2_: f32, eps_: f32, clr_: f32,
+): void {
+  const sign = signOf(maximize);
+  const decay = wd_ != 0;
+  const wd = S(wd_);
+  const b1 = S(b1_);
+  const c1 = S(c1_);
+  const b2 = S(b2_);
+  const eps = S(eps_);
+  const clr = S(clr_);
+  const ve = vecEnd(n);
+  const e = end(n);
+  let i: usize = 0;
+  for (; i < ve; i += 16) adamaxAt(i, false, p, g, m, u, po, mo, uo, sign, decay, wd, b1, c1, b2, eps, clr);
+  for (; i < e; i += 4) adamaxAt(i, true, p, g, m, u, po, mo, uo, sign, decay, wd, b1, c1, b2, eps, clr);
+}
+
+@inline function adamaxAt(
+  i: usize, t: bool, p: usize, g: usize, m: usize, u: usize, po: usize, mo: usize, uo: usize,
+  sign: v128, decay: bool, wd: v128, b1: v128, c1: v128, b2: v128, eps: v128, clr: v128,
+): void {
+  const x = ld(p + i, t);
+  const gg = grad(ld(g + i, t), x, sign, wd, decay);
+  const mn = f32x4.add(f32x4.mul(ld(m + i, t), b1), f32x4.mul(c1, gg));
+  const un = f32x4.max(f32x4.mul(ld(u + i, t), b2), f32x4.add(f32x4.abs(gg), eps));
+  st(mo + i, mn, t);
+  st(uo + i, un, t);
+  st(po + i, f32x4.sub(x, f32x4.div(f32x4.mul(clr, mn), un)), t);
+}
+
+// ---------------------------------------------------------------- NAdam
+
+export function nadam(
+  p: usize, g: usize, m: usize, v: usize, po: usize, mo: usize, vo: usize, n: u32,
+  wd_: f32, b1_: f32, c1_: f32, b2_: f32, c2_: f32, eps_: f32, bc2_: f32, gradCoef_: f32, avgCoef_: f32,
+): void {
+  const sign = S(1);
+  const decay = wd_ != 0;
+  const wd = S(wd_);
+  const b1 = S(b1_);
+  const c1 = S(c1_);
+  const b2 = S(b2_);
+  const c2 = S(c2_);
+  const eps = S(eps_);
+  const bc2 = S(bc2_);
+  const gc = S(gradCoef_);
+  const ac = S(avgCoef_);
+  const ve = vecEnd(n);
+  const e = end(n);
+  let i: usize = 0;
+  for (; i < ve; i += 16) nadamAt(i, false, p, g, m, v, po, mo, vo, sign, decay, wd, b1, c1, b2, c2, eps, bc2, gc, ac);
+  for (; i < e; i += 4) nadamAt(i, true, p, g, m, v, po, mo, vo, sign, decay, wd, b1, c1, b2, c2, eps, bc2, gc, ac);
+}
+
+@inline function nadamAt(
+  i: usize, t: bool, p: usize, g: usize, m: usize, v: usize, po: usize, mo: usize, vo: usize,
+  sign: v128, decay: bool, wd: v128, b1: v128, c1: v128, b2: v128, c2: v128, eps: v128, bc2: v128, gc: v128, ac: v128,
+): void {
+  const x = ld(p + i, t);
+  const gg = grad(ld(g + i, t), x, sign, wd, decay);
+  const mn = f32x4.add(f32x4.mul(ld(m + i, t), b1), f32x4.mul(c1, gg));
+  const vn = f32x4.add(f32x4.mul(ld(v + i, t), b2), f32x4.mul(f32x4.mul(c2, gg), gg));
+  const denom = f32x4.add(f32x4.sqrt(f32x4.div(vn, bc2)), eps);
+  const p1 = f32x4.sub(x, f32x4.div(f32x4.mul(gc, gg), denom));
+  st(mo + i, mn, t);
+  st(vo + i, vn, t);
+  st(po + i, f32x4.sub(p1, f32x4.div(f32x4.mul(ac, mn), denom)), t);
+}
+
+// ---------------------------------------------------------------- RAdam
+
+export function radam(
+  p: usize, g: usize, m: usize, v: usize, po: usize, mo: usize, vo: usize, n: u32,
+  wd_: f32, lr_: f32, b1_: f32, c1_: f32, b2_: f32, c2_: f32, eps_: f32, bc1_: f32, bc2_: f32, rectify: u32, rect_: f32,
+): void {
+  const sign = S(1);
+  const decay = wd_ != 0;
+  const wd = S(wd_);
+  const lr = S(lr_);
+  const b1 = S(b1_);
+  const c1 = S(c1_);
+  const b2 = S(b2_);
+  const c2 = S(c2_);
+  const eps = S(eps_);
+  const bc1 = S(bc1_);
+  const bc2 = S(bc2_);
+  const rect = S(rect_);
+  const rf = rectify != 0;
+  const ve = vecEnd(n);
+  const e = end(n);
+  let i: usize = 0;
+  for (; i < ve; i += 16) radamAt(i, false, p, g, m, v, po, mo, vo, sign, decay, wd, lr, b1, c1, b2, c2, eps, bc1, bc2, rf, rect);
+  for (; i < e; i += 4) radamAt(i, true, p, g, m, v, po, mo, vo, sign, decay, wd, lr, b1, c1, b2, c2, eps, bc1, bc2, rf, rect);
+}
+
+@inline function radamAt(
+  i: usize, t: bool, p: usize, g: usize, m: usize, v: usize, po: usize, mo: usize, vo: usize,
+  sign: v128, decay: bool, wd: v128, lr: v128, b1: v128, c1: v128, b2: v128, c2: v128, eps: v128, bc1: v128, bc2: v128, rf: bool, rect: v128,
+): void {
+  const x = ld(p + i, t);
+  const gg = grad(ld(g + i, t), x, sign, wd, decay);
+  const mn = f32x4.add(f32x4.mul(ld(m + i, t), b1), f32x4.mul(c1, gg));
+  const vn = f32x4.add(f32x4.mul(ld(v + i, t), b2), f32x4.mul(f32x4.mul(c2, gg), gg));
+  let u = f32x4.mul(f32x4.div(mn, bc1), lr);
+  if (rf) {
+    const a = f32x4.mul(f32x4.div(S(1), f32x4.add(f32x4.sqrt(vn), eps)), bc2);
+    u = f32x4.mul(f32x4.mul(u, a), rect);
+  }
+  st(mo + i, mn, t);
+  st(vo + i, vn, t);
+  st(po + i, f32x4.sub(x, u), t);
+}
+
+// ---------------------------------------------------------------- Lion
+
+export function lion(p: usize, g: usize, m: usize, po: usize, mo: usize, n: u32, lr_: f32, scale_: f32, b1_: f32, c1_: f32, b2_: f32, c2_: f32): void {
+  const lr = S(lr_);
+  const scale = S(scale_);
+  const b1 = S(b1_);
+  const c1 = S(c1_);
+  const b2 = S(b2_);
+  const c2 = S(c2_);
+  const ve = vecEnd(n);
+  const e = end(n);
+  let i: usize = 0;
+  for (; i < ve; i += 16) lionAt(i, false, p, g, m, po, mo, lr, scale, b1, c1, b2, c2);
+  for (; i < e; i += 4) lionAt(i, true, p, g, m, po, mo, lr, scale, b1, c1, b2, c2);
+}
+
+@inline function lionAt(i: usize, t: bool, p: usize, g: usize, m: usize, po: usize, mo: usize, lr: v128, scale: v128, b1: v128, c1: v128, b2: v128, c2: v128): void {
+  const gg = ld(g + i, t);
+  const mm = ld(m + i, t);
+  const c = f32x4.add(f32x4.mul(mm, b1), f32x4.mul(c1, gg));
+  // sign(c): 1, -1, or 0 for zero (and NaN).
+  const one = S(1);
+  const sgn = f32x4.sub(v128.and(f32x4.gt(c, S(0)), one), v128.and(f32x4.lt(c, S(0)), one));
+  st(po + i, f32x4.sub(f32x4.mul(ld(p + i, t), scale), f32x4.mul(lr, sgn)), t);
+  st(mo + i, f32x4.add(f32x4.mul(mm, b2), f32x4.mul(c2, gg)), t);
+}

@@ -1,0 +1,65 @@
+import { DescentError } from '@descent/core';
+import { OPTIM_WASM_PLAIN, OPTIM_WASM_SHARED } from './generated/optim-wasm.js';
+
+/** Exports of asm/optim.ts: pointers are byte offsets into tfjs-wasm's heap, flags are 0/1. */
+export interface OptimExports {
+  sgd(p: number, g: number, po: number, n: number, maximize: number, wd: number, lr: number): void;
+  sgdMomentum(...args: number[]): void;
+  adam(...args: number[]): void;
+  lamb(...args: number[]): void;
+  adagrad(...args: number[]): void;
+  rmsprop(...args: number[]): void;
+  adadelta(...args: number[]): void;
+  adamax(...args: number[]): void;
+  nadam(...args: number[]): void;
+  radam(...args: number[]): void;
+  lion(...args: number[]): void;
+}
+
+/** What these kernels use of tfjs-wasm's `BackendWasm`. */
+export interface HeapBackend {
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): { dataId: object; shape: number[]; dtype: string };
+}
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+const modules: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
+// One instance per tfjs heap: a wasm backend created anew has a new memory.
+const instances = new WeakMap<WebAssembly.Memory, OptimExports>();
+
+/** The module's bytes: `shared` imports a shared memory (tfjs-wasm with threads). */
+export function optimWasmBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  return decode(shared ? OPTIM_WASM_SHARED : OPTIM_WASM_PLAIN);
+}
+
+/** The memory tfjs-wasm keeps its tensors in. */
+export function heapMemory(backend: HeapBackend): WebAssembly.Memory {
+  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory) || memory.buffer !== backend.wasm.HEAPU8.buffer) {
+    throw new DescentError('tfjs-backend-wasm does not expose its WebAssembly.Memory (expected backend.wasm.asm.memory)');
+  }
+  return memory;
+}
+
+/**
+ * The optimizer kernels bound to `memory`. Compiling and instantiating a 7 kB
+ * module is synchronous and cheap, and happens once per memory.
+ */
+export function optimExportsFor(memory: WebAssembly.Memory): OptimExports {
+  let exports = instances.get(memory);
+  if (!exports) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const key = shared ? 'shared' : 'plain';
+    const module = (modules[key] ??= new WebAssembly.Module(optimWasmBytes(shared)));
+    exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as OptimExports;
+    instances.set(memory, exports);
+  }
+  return exports;
+}

@@ -1,0 +1,29 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { kernelNameOf, registerFusedKernel } from '@descent/core';
+import { heapMemory, optimExportsFor, type HeapBackend } from './module.js';
+import { optimKernelFuncs } from './kernels.js';
+
+/** The optim ops (packages/optim/KERNELS.md) that have a wasm-heap kernel here. */
+export const optimKernelNames: readonly string[] = optimKernelFuncs().map(([name]) => name);
+
+let funcs: Array<[string, unknown]> | undefined;
+
+/**
+ * Registers the AssemblyScript kernels of every @descent/optim fused op for the
+ * `wasm` backend, after checking that the module links to the current wasm
+ * backend's memory. The adapter's init calls it. Returns false (and registers
+ * nothing, leaving the composite fallbacks) where the module cannot link.
+ */
+export function registerOptimKernels(): boolean {
+  try {
+    optimExportsFor(heapMemory(tf.findBackend('wasm') as unknown as HeapBackend));
+  } catch {
+    return false;
+  }
+  funcs ??= optimKernelFuncs();
+  for (const [name, kernel] of funcs) {
+    if (tf.getKernel(kernelNameOf(name), 'wasm')?.kernelFunc === kernel) continue;
+    registerFusedKernel(name, 'wasm', kernel as never);
+  }
+  return true;
+}
