@@ -8,6 +8,9 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
-  // mnistDataDir resolves from this module: import.meta.url in ESM, __filename in CJS.
-  shims: true,
+  // No shims: they would put Node imports into the chunk the portable entry shares.
+  // mnistDataDir reads __filename in CJS and import.meta.url (never reached there) in ESM.
+  esbuildOptions(options) {
+    options.logOverride = { ...options.logOverride, 'empty-import-meta': 'silent' };
+  },
 });
