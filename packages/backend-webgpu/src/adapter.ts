@@ -3,6 +3,7 @@ import { DescentError, InvalidArgumentError, type BackendAdapter, type BackendCa
 import { BROWSER_HINT, OTHER_BACKEND_HINT, SOFTWARE_DRIVERS_HINT, WebGPUUnavailableError } from './errors.js';
 import type { GpuAdapterInfoLike, GpuAdapterLike, GpuLike, PowerPreference } from './gpu-types.js';
 import { isNode } from './runtime.js';
+import { registerWebGPUOptimKernels } from './optim/register.js';
 
 export interface WebGPUAdapterOptions {
   /** Passed to `navigator.gpu.requestAdapter`. Default `'high-performance'`, as tfjs does. */
@@ -34,6 +35,8 @@ const RAISED_LIMITS = [
   'maxBufferSize',
   'maxComputeWorkgroupSizeX',
   'maxComputeInvocationsPerWorkgroup',
+  // Descent's optim kernels: AMSGrad and centered momentum RMSprop bind 9 storage buffers (the default limit is 8).
+  'maxStorageBuffersPerShaderStage',
 ];
 const OPTIONAL_FEATURES = ['timestamp-query', 'bgra8unorm-storage', 'shader-f16'];
 
@@ -157,6 +160,8 @@ export function makeWebGPUAdapter(options: WebGPUAdapterOptions, loadNode: (() =
       if (tf.getBackend() !== 'webgpu' && !(await tf.setBackend('webgpu'))) {
         throw new DescentError('WebGPU: tfjs could not start its webgpu backend (requestDevice failed; the console has the cause)');
       }
+      // Before useBackend fills capabilities.fusedKernels from the registry.
+      registerWebGPUOptimKernels((tf.backend() as unknown as { device: { limits: { maxStorageBuffersPerShaderStage: number } } }).device.limits.maxStorageBuffersPerShaderStage);
     },
   };
 }

@@ -3,6 +3,7 @@ import { makeWebGPUAdapter, type WebGPUAdapter, type WebGPUAdapterOptions } from
 export { driverName, type WebGPUAdapter, type WebGPUAdapterOptions } from './adapter.js';
 export { WebGPUUnavailableError } from './errors.js';
 export type { PowerPreference } from './gpu-types.js';
+export { registerWebGPUOptimKernels, webgpuOptimOps } from './optim/register.js';
 
 /**
  * A WebGPU adapter with its own options. In browsers it uses `navigator.gpu`;

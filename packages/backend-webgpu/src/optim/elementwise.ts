@@ -1,0 +1,102 @@
+// One WGSL dispatch per parameter for the elementwise optim ops: every output
+// (new param, new state) written by the same invocation, into new tensors.
+import type * as tf from '@tensorflow/tfjs-core';
+import type { FusedAttrs, FusedKernelArgs, FusedKernelFunc } from '@descent/core';
+import { getPipeline, grid, makeBindGroup } from './pipeline.js';
+import { checkBackend, gpuBuffer, newOutput, recordDispatch, type ProgramUniform } from './tfjs-webgpu.js';
+
+export const WORKGROUP = 256;
+
+/** An elementwise op's kernel: its tensors, its float attributes and a WGSL body per flag set. */
+export interface ElementwiseSpec {
+  name: string;
+  inputs: readonly string[];
+  outputs: readonly string[];
+  /** Attributes passed as f32 uniforms (each rounded to float32 once), read as `f.<name>`. */
+  scalars: readonly string[];
+  /** Boolean facts the shader is specialized on (flags, `weightDecay != 0`). */
+  flags?: (attrs: FusedAttrs) => Record<string, boolean>;
+  /**
+   * Body run for element `i` (in range): reads inputs as `<name>[i]`, writes
+   * outputs as `out_<name>[i]`. `R(x)` marks a value torch holds as a float32
+   * tensor before reusing it, so that no FMA contraction reaches through it.
+   */
+  body: (flags: Record<string, boolean>) => string;
+}
+
+/** The uniform struct: size, row stride of a 2-D dispatch, a runtime 1.0, then the attributes. */
+export function uniformStruct(extra: readonly string[], scalars: readonly string[]): string {
+  const fields = [...extra, 'one: f32', ...scalars.map((s) => `${s}: f32`)];
+  return `struct Uniforms {\n${fields.map((f) => `  ${f},`).join('\n')}\n};`;
+}
+
+/** Storage bindings: outputs `out_<name>` (read-write), then inputs (read-only), then the uniforms as `f`. */
+export function bindings(inputs: readonly string[], outputs: readonly string[]): string {
+  const lines = outputs.map((o, i) => `@group(0) @binding(${i}) var<storage, read_write> out_${o}: array<f32>;`);
+  inputs.forEach((x, i) => lines.push(`@group(0) @binding(${outputs.length + i}) var<storage, read> ${x}: array<f32>;`));
+  lines.push(`@group(0) @binding(${outputs.length + inputs.length}) var<uniform> f: Uniforms;`);
+  // x * 1.0 with the 1.0 unknown to the compiler: it keeps x a separately rounded float32
+  // (WGSL has no 'precise'; a compiler may otherwise fuse x's multiply into a later add).
+  lines.push('fn R(x: f32) -> f32 { return x * f.one; }');
+  return lines.join('\n');
+}
+
+export function elementwiseShader(spec: ElementwiseSpec, flags: Record<string, boolean>): string {
+  return `${uniformStruct(['n: u32', 'rowStride: u32'], spec.scalars)}
+${bindings(spec.inputs, spec.outputs)}
+
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * f.rowStride + gid.x;
+  if (i >= f.n) { return; }
+${spec.body(flags)}
+}
+`;
+}
+
+export function flagKey(flags: Record<string, boolean>): string {
+  return Object.keys(flags)
+    .sort()
+    .map((k) => `${k}=${flags[k] ? 1 : 0}`)
+    .join(',');
+}
+
+/** The f32 uniforms of `scalars`, read from `attrs`; a missing attribute is an error, not a NaN. */
+export function scalarUniforms(op: string, scalars: readonly string[], attrs: FusedAttrs): ProgramUniform[] {
+  return scalars.map((s) => {
+    const value = attrs[s];
+    if (typeof value !== 'number') throw new Error(`Descent${op} on webgpu: attribute ${s} must be a number, got ${JSON.stringify(value)}`);
+    return { type: 'float32', data: [value] };
+  });
+}
+
+export function elementwiseKernel(spec: ElementwiseSpec): FusedKernelFunc<string> {
+  return ({ inputs, attrs, backend }: FusedKernelArgs<string>): tf.TensorInfo[] => {
+    const be = checkBackend(backend);
+    const shape = [...inputs.param.shape];
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (n === 0) return spec.outputs.map(() => be.makeTensorInfo(shape, 'float32', new Float32Array(0)));
+    const ins = spec.inputs.map((name) => inputs[name]);
+    // Upload first: an upload ends the compute pass, which the dispatch then reopens.
+    const inBuffers = ins.map((t) => gpuBuffer(be, t));
+    const outs = spec.outputs.map(() => newOutput(be, shape));
+    const outBuffers = outs.map((t) => be.tensorMap.get(t.dataId).resource);
+    const flags = spec.flags?.(attrs) ?? {};
+    const p = getPipeline(be.device, {
+      key: `Descent${spec.name}[${flagKey(flags)}]`,
+      code: elementwiseShader(spec, flags),
+      outputs: outs.length,
+      inputs: ins.length,
+    });
+    const [x, y] = grid(Math.ceil(n / WORKGROUP));
+    const uniforms = be.makeUniforms([
+      { type: 'uint32', data: [n] },
+      { type: 'uint32', data: [x * WORKGROUP] },
+      { type: 'float32', data: [1] },
+      ...scalarUniforms(spec.name, spec.scalars, attrs),
+    ]);
+    const bindGroup = makeBindGroup(be.device, p, [...outBuffers, ...inBuffers], uniforms);
+    recordDispatch(be, `Descent${spec.name}`, p.pipeline, bindGroup, [x, y], [...ins, ...outs]);
+    return outs;
+  };
+}

@@ -1,0 +1,202 @@
+// WGSL bodies of @descent/optim's elementwise fused ops, transcribed from
+// packages/optim/KERNELS.md in its evaluation order. Inputs are read as
+// `<name>[i]`, attributes as `f.<name>` (f32 uniforms), outputs written to
+// `out_<name>[i]`; `R()` rounds a value torch keeps as a float32 tensor.
+import type { FusedAttrs } from '@descent/core';
+import type { ElementwiseSpec } from './elementwise.js';
+
+type Flags = Record<string, boolean>;
+
+/** `maximize` and whether the L2 weight decay term exists. */
+const gradFlags = (a: FusedAttrs): Flags => ({ maximize: a.maximize === true, decay: a.weightDecay !== 0 });
+
+/** `p` and `g` of KERNELS.md: the sign flip, then L2 weight decay. */
+function grad(flags: Flags): string {
+  return `  let p = param[i];
+  var g = ${flags.maximize ? '-grad[i]' : 'grad[i]'};
+  ${flags.decay ? 'g = R(g + f.weightDecay * p);' : ''}`;
+}
+
+const sgd: ElementwiseSpec = {
+  name: 'SgdStep',
+  inputs: ['param', 'grad'],
+  outputs: ['param'],
+  scalars: ['lr', 'weightDecay'],
+  flags: gradFlags,
+  body: (fl) => `${grad(fl)}
+  out_param[i] = p - f.lr * g;`,
+};
+
+const sgdMomentum: ElementwiseSpec = {
+  name: 'SgdMomentumStep',
+  inputs: ['param', 'grad', 'momentumBuffer'],
+  outputs: ['param', 'momentumBuffer'],
+  scalars: ['lr', 'weightDecay', 'momentum', 'dampeningComplement'],
+  flags: (a) => ({ ...gradFlags(a), nesterov: a.nesterov === true, init: a.init === true }),
+  // With init, the momentumBuffer input is a placeholder and is never read.
+  body: (fl) => `${grad(fl)}
+  let b = ${fl.init ? 'g' : 'R(momentumBuffer[i] * f.momentum + f.dampeningComplement * g)'};
+  let d = ${fl.nesterov ? 'g + f.momentum * b' : 'b'};
+  out_momentumBuffer[i] = b;
+  out_param[i] = p - f.lr * d;`,
+};
+
+function adam(amsgrad: boolean): ElementwiseSpec {
+  const extra = amsgrad ? ['maxExpAvgSq'] : [];
+  return {
+    name: amsgrad ? 'AdamAmsgradStep' : 'AdamStep',
+    inputs: ['param', 'grad', 'expAvg', 'expAvgSq', ...extra],
+    outputs: ['param', 'expAvg', 'expAvgSq', ...extra],
+    scalars: ['weightDecay', 'paramScale', 'beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'eps', 'stepSize', 'biasCorrection2Sqrt'],
+    flags: gradFlags,
+    body: (fl) => `${grad(fl)}
+  let m = R(expAvg[i] * f.beta1 + f.oneMinusBeta1 * g);
+  let v = R(expAvgSq[i] * f.beta2 + (f.oneMinusBeta2 * g) * g);
+  ${amsgrad ? 'let vm = max(maxExpAvgSq[i], v);\n  out_maxExpAvgSq[i] = vm;' : 'let vm = v;'}
+  let denom = sqrt(vm) / f.biasCorrection2Sqrt + f.eps;
+  out_expAvg[i] = m;
+  out_expAvgSq[i] = v;
+  out_param[i] = p * f.paramScale - (f.stepSize * m) / denom;`,
+  };
+}
+
+const adagrad: ElementwiseSpec = {
+  name: 'AdagradStep',
+  inputs: ['param', 'grad', 'sum'],
+  outputs: ['param', 'sum'],
+  scalars: ['clr', 'weightDecay', 'eps'],
+  flags: gradFlags,
+  body: (fl) => `${grad(fl)}
+  let s = R(sum[i] + g * g);
+  out_sum[i] = s;
+  out_param[i] = p - (f.clr * g) / (sqrt(s) + f.eps);`,
+};
+
+function rmsprop(centered: boolean, momentum: boolean): ElementwiseSpec {
+  const state = ['squareAvg', ...(centered ? ['gradAvg'] : []), ...(momentum ? ['momentumBuffer'] : [])];
+  const name = `Rmsprop${centered ? 'Centered' : ''}${momentum ? 'Momentum' : ''}Step`;
+  return {
+    name,
+    inputs: ['param', 'grad', ...state],
+    outputs: ['param', ...state],
+    scalars: ['lr', 'alpha', 'oneMinusAlpha', 'eps', 'weightDecay', ...(momentum ? ['momentum'] : [])],
+    flags: gradFlags,
+    body: (fl) => `${grad(fl)}
+  let sq = R(squareAvg[i] * f.alpha + (f.oneMinusAlpha * g) * g);
+  out_squareAvg[i] = sq;
+  ${
+    centered
+      ? `let ga = R(gradAvg[i] * f.alpha + f.oneMinusAlpha * g);
+  out_gradAvg[i] = ga;
+  // The variance by cancellation: both terms rounded as torch rounds them.
+  let avg = sqrt(R(sq - R(ga * ga))) + f.eps;`
+      : 'let avg = sqrt(sq) + f.eps;'
+  }
+  ${
+    momentum
+      ? `let b = R(momentumBuffer[i] * f.momentum + g / avg);
+  out_momentumBuffer[i] = b;
+  out_param[i] = p - f.lr * b;`
+      : 'out_param[i] = p - (f.lr * g) / avg;'
+  }`,
+  };
+}
+
+const adadelta: ElementwiseSpec = {
+  name: 'AdadeltaStep',
+  inputs: ['param', 'grad', 'squareAvg', 'accDelta'],
+  outputs: ['param', 'squareAvg', 'accDelta'],
+  scalars: ['lr', 'rho', 'oneMinusRho', 'eps', 'weightDecay'],
+  flags: gradFlags,
+  body: (fl) => `${grad(fl)}
+  let sq = R(squareAvg[i] * f.rho + (f.oneMinusRho * g) * g);
+  let acc = accDelta[i];
+  let delta = R((sqrt(acc + f.eps) / sqrt(sq + f.eps)) * g);
+  out_squareAvg[i] = sq;
+  out_accDelta[i] = acc * f.rho + (f.oneMinusRho * delta) * delta;
+  out_param[i] = p - f.lr * delta;`,
+};
+
+const adamax: ElementwiseSpec = {
+  name: 'AdamaxStep',
+  inputs: ['param', 'grad', 'expAvg', 'expInf'],
+  outputs: ['param', 'expAvg', 'expInf'],
+  scalars: ['beta1', 'oneMinusBeta1', 'beta2', 'eps', 'weightDecay', 'clr'],
+  flags: gradFlags,
+  body: (fl) => `${grad(fl)}
+  let m = R(expAvg[i] * f.beta1 + f.oneMinusBeta1 * g);
+  let u = max(expInf[i] * f.beta2, abs(g) + f.eps);
+  out_expAvg[i] = m;
+  out_expInf[i] = u;
+  out_param[i] = p - (f.clr * m) / u;`,
+};
+
+// NAdam and RAdam have no `maximize` in torch 1.13.
+const decayOnly = (a: FusedAttrs): Flags => ({ maximize: false, decay: a.weightDecay !== 0 });
+
+const nadam: ElementwiseSpec = {
+  name: 'NadamStep',
+  inputs: ['param', 'grad', 'expAvg', 'expAvgSq'],
+  outputs: ['param', 'expAvg', 'expAvgSq'],
+  scalars: ['beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'eps', 'weightDecay', 'biasCorrection2', 'gradCoef', 'avgCoef'],
+  flags: decayOnly,
+  body: (fl) => `${grad(fl)}
+  let m = R(expAvg[i] * f.beta1 + f.oneMinusBeta1 * g);
+  let v = R(expAvgSq[i] * f.beta2 + (f.oneMinusBeta2 * g) * g);
+  let denom = sqrt(v / f.biasCorrection2) + f.eps;
+  let p1 = R(p - (f.gradCoef * g) / denom);
+  out_expAvg[i] = m;
+  out_expAvgSq[i] = v;
+  out_param[i] = p1 - (f.avgCoef * m) / denom;`,
+};
+
+const radam: ElementwiseSpec = {
+  name: 'RadamStep',
+  inputs: ['param', 'grad', 'expAvg', 'expAvgSq'],
+  outputs: ['param', 'expAvg', 'expAvgSq'],
+  scalars: ['lr', 'beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'eps', 'weightDecay', 'biasCorrection1', 'biasCorrection2Sqrt', 'rect'],
+  flags: (a) => ({ ...decayOnly(a), rectify: a.rectify === true }),
+  body: (fl) => `${grad(fl)}
+  let m = R(expAvg[i] * f.beta1 + f.oneMinusBeta1 * g);
+  let v = R(expAvgSq[i] * f.beta2 + (f.oneMinusBeta2 * g) * g);
+  let bm = m / f.biasCorrection1;
+  out_expAvg[i] = m;
+  out_expAvgSq[i] = v;
+  ${
+    fl.rectify
+      ? `let a = (1.0 / (sqrt(v) + f.eps)) * f.biasCorrection2Sqrt;
+  out_param[i] = p - ((bm * f.lr) * a) * f.rect;`
+      : 'out_param[i] = p - bm * f.lr;'
+  }`,
+};
+
+const lion: ElementwiseSpec = {
+  name: 'LionStep',
+  inputs: ['param', 'grad', 'expAvg'],
+  outputs: ['param', 'expAvg'],
+  scalars: ['lr', 'paramScale', 'beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2'],
+  // Lion's weight decay is decoupled (paramScale) and it has no maximize.
+  body: () => `  let m = expAvg[i];
+  let g = grad[i];
+  let c = m * f.beta1 + f.oneMinusBeta1 * g;
+  out_param[i] = param[i] * f.paramScale - f.lr * sign(c);
+  out_expAvg[i] = m * f.beta2 + f.oneMinusBeta2 * g;`,
+};
+
+/** Every elementwise optim op (all but LambStep). */
+export const elementwiseOps: readonly ElementwiseSpec[] = [
+  sgd,
+  sgdMomentum,
+  adam(false),
+  adam(true),
+  adagrad,
+  rmsprop(false, false),
+  rmsprop(true, false),
+  rmsprop(false, true),
+  rmsprop(true, true),
+  adadelta,
+  adamax,
+  nadam,
+  radam,
+  lion,
+];
