@@ -13,7 +13,7 @@
  * f16 kernels off (or on again with no argument).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { registerFusedKernel, type FusedKernelArgs } from '@descent/core';
+import { activeAdapter, registerFusedKernel, type FusedKernelArgs } from '@descent/core';
 import { registerNativeHalfKernel, unregisterNativeHalfKernel } from './native-half.js';
 
 /** The parts of tfjs-backend-webgpu's WebGPUBackend used here. */
@@ -232,34 +232,87 @@ function f16BatchMatMul({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfo
   const a16 = packF16(b, a);
   const b16 = packF16(b, bIn);
   const size = batch * M * N;
-  const program = flatProgram(
-    outShape,
-    size,
-    `descent_amp_f16_matmul_${transposeA}_${transposeB}_${aBatch === 1}_${bBatch === 1}`,
-    ['A', 'B'],
-    `enable f16;
-    ${ROUND_WGSL}
-    ${LOAD_F16('A')}
-    ${LOAD_F16('B')}
-    fn main(index: i32) {
-      if (index >= uniforms.size) { return; }
-      let M = uniforms.M; let N = uniforms.N; let K = uniforms.K;
-      let bt = index / (M * N);
-      let r = (index / N) % M;
-      let c = index % N;
-      let aBase = ${aBatch === 1 ? '0' : 'bt * M * K'};
-      let bBase = ${bBatch === 1 ? '0' : 'bt * K * N'};
-      var acc = 0.0;
-      for (var k = 0; k < K; k = k + 1) {
-        let av = load_A(aBase + ${transposeA ? 'k * M + r' : 'r * K + k'});
-        let bv = load_B(bBase + ${transposeB ? 'c * K + k' : 'k * N + c'});
-        // f16 x f16 is exact in f32: the tensor-core product, accumulated in f32.
-        acc = acc + f32(av) * f32(bv);
-      }
-      result[index] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(acc)));
-    }`,
-    'size : i32, M : i32, N : i32, K : i32,',
-  );
+  const program = matmulTiled ? tiledMatMulProgram() : naiveMatMulProgram();
+  function naiveMatMulProgram(): Program {
+    return flatProgram(
+      outShape,
+      size,
+      `descent_amp_f16_matmul_${transposeA}_${transposeB}_${aBatch === 1}_${bBatch === 1}`,
+      ['A', 'B'],
+      `enable f16;
+      ${ROUND_WGSL}
+      ${LOAD_F16('A')}
+      ${LOAD_F16('B')}
+      fn main(index: i32) {
+        if (index >= uniforms.size) { return; }
+        let M = uniforms.M; let N = uniforms.N; let K = uniforms.K;
+        let bt = index / (M * N);
+        let r = (index / N) % M;
+        let c = index % N;
+        let aBase = ${aBatch === 1 ? '0' : 'bt * M * K'};
+        let bBase = ${bBatch === 1 ? '0' : 'bt * K * N'};
+        var acc = 0.0;
+        for (var k = 0; k < K; k = k + 1) {
+          let av = load_A(aBase + ${transposeA ? 'k * M + r' : 'r * K + k'});
+          let bv = load_B(bBase + ${transposeB ? 'c * K + k' : 'k * N + c'});
+          // f16 x f16 is exact in f32: the tensor-core product, accumulated in f32.
+          acc = acc + f32(av) * f32(bv);
+        }
+        result[index] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(acc)));
+      }`,
+      'size : i32, M : i32, N : i32, K : i32,',
+    );
+  }
+  function tiledMatMulProgram(): Program {
+    const T = 16;
+    // 16x16 output tiles; each K-step stages a tile of A and of B in workgroup memory as f16.
+    return {
+      outputShape: outShape,
+      shaderKey: `descent_amp_f16_matmul_tiled_${transposeA}_${transposeB}_${aBatch === 1}_${bBatch === 1}`,
+      // Not a flat layout, so tfjs calls main() and the shader uses workgroup/local ids.
+      dispatchLayout: { x: [outShape.length - 1], y: [outShape.length - 2], z: outShape.slice(0, -2).map((_, i) => i) },
+      dispatch: [Math.ceil(N / T), Math.ceil(M / T), batch],
+      variableNames: ['A', 'B'],
+      workgroupSize: [T, T, 1],
+      uniforms: 'size : i32, M : i32, N : i32, K : i32,',
+      getUserCode: () => `enable f16;
+      ${ROUND_WGSL}
+      ${LOAD_F16('A')}
+      ${LOAD_F16('B')}
+      var<workgroup> tileA: array<f16, ${T * T}>;
+      var<workgroup> tileB: array<f16, ${T * T}>;
+      fn main() {
+        let M = uniforms.M; let N = uniforms.N; let K = uniforms.K;
+        let lx = i32(localId.x); let ly = i32(localId.y);
+        let col = i32(workgroupId.x) * ${T} + lx;
+        let row = i32(workgroupId.y) * ${T} + ly;
+        let bt = i32(workgroupId.z);
+        let aBase = ${aBatch === 1 ? '0' : 'bt * M * K'};
+        let bBase = ${bBatch === 1 ? '0' : 'bt * K * N'};
+        var acc = 0.0;
+        let tiles = (K + ${T - 1}) / ${T};
+        for (var t = 0; t < tiles; t = t + 1) {
+          let ka = t * ${T} + lx;
+          var av = f16(0.0);
+          if (row < M && ka < K) { av = load_A(aBase + ${transposeA ? 'ka * M + row' : 'row * K + ka'}); }
+          tileA[ly * ${T} + lx] = av;
+          let kb = t * ${T} + ly;
+          var bv = f16(0.0);
+          if (kb < K && col < N) { bv = load_B(bBase + ${transposeB ? 'col * K + kb' : 'kb * N + col'}); }
+          tileB[ly * ${T} + lx] = bv;
+          workgroupBarrier();
+          for (var k = 0; k < ${T}; k = k + 1) {
+            // f16 x f16 is exact in f32: the tensor-core product, accumulated in f32.
+            acc = acc + f32(tileA[ly * ${T} + k]) * f32(tileB[k * ${T} + lx]);
+          }
+          workgroupBarrier();
+        }
+        if (row < M && col < N) {
+          result[(bt * M + row) * N + col] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(acc)));
+        }
+      }`,
+    };
+  }
   const flat = b.runWebGPUProgram(program, [a16, b16], 'float32', [
     { type: 'int32', data: [size] },
     { type: 'int32', data: [M] },
@@ -333,18 +386,33 @@ function f16Conv2D({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; 
 export interface WebGPUAmpOptions {
   /** Run autocast's matMul and conv2d in f16 WGSL kernels when the device has `shader-f16`. Default true. */
   nativeHalf?: boolean;
+  /**
+   * The f16 matmul: 'tiled' stages 16x16 f16 tiles in workgroup memory (for GPUs);
+   * 'simple' computes one output per invocation with no barriers, which is several
+   * times faster on CPU drivers (lavapipe, SwiftShader). Default: 'simple' on a
+   * software or fallback adapter, else 'tiled'.
+   */
+  matmul?: 'tiled' | 'simple';
+}
+
+let matmulTiled = true;
+
+function isSoftwareAdapter(): boolean {
+  const info = activeAdapter()?.capabilities.info ?? {};
+  return info.isFallbackAdapter === true || /lavapipe|llvmpipe|swiftshader/i.test(`${info.driver ?? ''} ${info.description ?? ''} ${info.architecture ?? ''}`);
 }
 
 /**
  * Registers amp's webgpu kernels (the backend must be initialized, e.g. by
  * `useBackend('webgpu')`). Returns whether native f16 matmul/conv are in use.
  */
-export function registerWebGPUAmpKernels(options: WebGPUAmpOptions = {}): { nativeHalf: boolean } {
+export function registerWebGPUAmpKernels(options: WebGPUAmpOptions = {}): { nativeHalf: boolean; matmul: 'tiled' | 'simple' } {
   const backend = tf.findBackend('webgpu') as WebGPUBackend | null;
   if (!backend) throw new Error('registerWebGPUAmpKernels: the webgpu backend is not initialized (call useBackend("webgpu") first)');
   registerFusedKernel('AmpRoundHalf', 'webgpu', webgpuRoundKernel as never);
   registerFusedKernel('AmpUnscale', 'webgpu', webgpuUnscaleKernel as never);
   const nativeHalf = (options.nativeHalf ?? true) && backend.device.features.has('shader-f16');
+  matmulTiled = (options.matmul ?? (isSoftwareAdapter() ? 'simple' : 'tiled')) === 'tiled';
   if (nativeHalf) {
     hoistEnableF16(backend.device);
     const wrap = (k: typeof f16BatchMatMul) => (dtype: 'float16' | 'bfloat16') =>
@@ -357,5 +425,5 @@ export function registerWebGPUAmpKernels(options: WebGPUAmpOptions = {}): { nati
     unregisterNativeHalfKernel('webgpu', 'BatchMatMul');
     unregisterNativeHalfKernel('webgpu', 'Conv2D');
   }
-  return { nativeHalf };
+  return { nativeHalf, matmul: matmulTiled ? 'tiled' : 'simple' };
 }

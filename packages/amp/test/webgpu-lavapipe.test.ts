@@ -54,6 +54,8 @@ describe('amp on webgpu (lavapipe)', () => {
     expect(String(webgpuAdapter.capabilities.info.driver)).toMatch(/lavapipe|llvmpipe/i);
     expect(webgpuAdapter.capabilities.float16).toBe(true);
     expect(nativeHalf).toBe(true);
+    // A CPU driver gets the barrier-free matmul by default.
+    expect(registerWebGPUAmpKernels().matmul).toBe('simple');
   });
 
   it('the WGSL AmpRoundHalf kernel is bit-exact with the JS reference on every edge class', async () => {
@@ -98,8 +100,9 @@ describe('amp on webgpu (lavapipe)', () => {
     expect(opt.steps).toBe(1);
   });
 
-  it('native f16 matMul (f16 storage, f32 accumulation) agrees with the emulated path', async () => {
+  it.each(['simple', 'tiled'] as const)('native f16 matMul, %s kernel (f16 storage, f32 accumulation), agrees with the emulated path', async (matmul) => {
     ready();
+    expect(registerWebGPUAmpKernels({ matmul }).matmul).toBe(matmul);
     const rng = new Generator(11);
     const stats: string[] = [];
     for (const [shapeA, shapeB, tA, tB] of [
@@ -113,7 +116,7 @@ describe('amp on webgpu (lavapipe)', () => {
       const native = autocast(() => tf.matMul(a, b, tA, tB));
       registerWebGPUAmpKernels({ nativeHalf: false });
       const emulated = autocast(() => tf.matMul(a, b, tA, tB));
-      registerWebGPUAmpKernels();
+      registerWebGPUAmpKernels({ matmul });
       expect(native.shape).toEqual(emulated.shape);
       const n = (await native.data()) as Float32Array;
       const e = (await emulated.data()) as Float32Array;
@@ -130,7 +133,10 @@ describe('amp on webgpu (lavapipe)', () => {
       tf.dispose([a, b, native, emulated]);
     }
     expect(codes.some((c) => c.includes('enable f16;') && c.includes('bitcast<vec2<f16>>') && c.includes('load_B'))).toBe(true);
-    console.log(`native vs emulated f16 matmul on lavapipe: ${stats.join('; ')}`);
+    // 'simple' runs first: no tiled shader exists until the 'tiled' case compiles one.
+    expect(codes.some((c) => c.includes('tileA'))).toBe(matmul === 'tiled');
+    console.log(`native (${matmul}) vs emulated f16 matmul on lavapipe: ${stats.join('; ')}`);
+    registerWebGPUAmpKernels();
   });
 
   it('native f16 conv2d agrees with the emulated path; overflow gives Infinity', async () => {
