@@ -1,0 +1,52 @@
+#!/usr/bin/python3
+"""PyTorch CPU peer of bench/src/optim-step.mjs: one Adam / AdamW step (foreach)
+on 1M and 10M float32 params, medians in ms, printed as one JSON line.
+
+Run with Debian's python3-torch, 2 threads, OpenBLAS first on LD_LIBRARY_PATH:
+  LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 tools/bench_torch_optim.py
+"""
+import json
+import sys
+import time
+
+import torch
+
+torch.set_num_threads(2)
+torch.manual_seed(0)
+
+
+def sample(fn, warmup, min_runs, max_runs, budget_s):
+    for _ in range(warmup):
+        fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < max_runs and (len(times) < min_runs or time.perf_counter() - start < budget_s):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    times.sort()
+    m = len(times) // 2
+    return (times[m] if len(times) % 2 else (times[m - 1] + times[m]) / 2), len(times)
+
+
+def main():
+    sizes = [int(s) for s in sys.argv[1:]] or [1_000_000, 10_000_000]
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "results": []}
+    for n in sizes:
+        for name in ["Adam", "AdamW"]:
+            p = torch.nn.Parameter(torch.randn(n))
+            p.grad = torch.randn(n)
+            cls = getattr(torch.optim, name)
+            kwargs = {"lr": 1e-3, "foreach": True}
+            if name == "AdamW":
+                kwargs["weight_decay"] = 0.01
+            opt = cls([p], **kwargs)
+            ms, runs = sample(opt.step, 3, 10, 500, 3.0 if n < 5_000_000 else 6.0)
+            out["results"].append({"optimizer": name, "n": n, "ms": ms, "runs": runs})
+            del opt, p
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    with torch.no_grad():
+        main()
