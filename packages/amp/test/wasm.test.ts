@@ -1,5 +1,6 @@
 // The same checks on the wasm backend (@descent/backend-wasm), and GradScaler with @descent/optim's AdamW.
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Generator, useBackend } from '@descent/core';
 import { assertKernelMatchesFallback, randomTensor } from '@descent/core/testing';
@@ -53,6 +54,23 @@ describe('on wasm', () => {
     const g = grads.wasm_w.dataSync() as Float32Array;
     expect(Array.from(g)).toEqual(Array.from(roundToFloat16(g)));
     w.dispose();
+  });
+
+  it('a tfjs-layers model runs unchanged under autocast on wasm, forward and backward', () => {
+    const model = tfl.sequential({
+      layers: [tfl.layers.dense({ inputShape: [12], units: 16, activation: 'relu' }), tfl.layers.dense({ units: 3 })],
+    });
+    const x = randomTensor(new Generator(5), [8, 12]);
+    const onGrid = (t: tf.Tensor) => {
+      const v = t.dataSync() as Float32Array;
+      return Array.from(roundToFloat16(v)).every((r, i) => Object.is(r, v[i]));
+    };
+    expect(onGrid(model.predict(x) as tf.Tensor)).toBe(false);
+    expect(onGrid(autocast(() => model.predict(x) as tf.Tensor))).toBe(true);
+    const { grads } = autocast(() => tf.variableGrads(() => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar));
+    const kernels = Object.keys(grads).filter((n) => n.endsWith('/kernel'));
+    expect(kernels.length).toBe(2);
+    for (const n of kernels) expect(onGrid(grads[n]), n).toBe(true);
   });
 
   it('GradScaler drives @descent/optim AdamW and skips its step on overflow', async () => {
