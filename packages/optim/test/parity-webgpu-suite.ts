@@ -1,0 +1,186 @@
+// @descent/optim on webgpu, for one software Vulkan driver per test file (the
+// driver is fixed when Dawn starts, so each file runs in its own vitest fork):
+// every WGSL kernel against its composite fallback, the torch fixtures replayed,
+// one dispatch per parameter step, and no leaks.
+import * as tf from '@tensorflow/tfjs-core';
+import { Generator, registerAdapter, useBackend } from '@descent/core';
+import { assertKernelMatchesFallback } from '@descent/core/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+// The adapter from source, as parity-wasm.test.ts does: @descent/optim does not depend on it.
+import { webgpuAdapter, webgpuOptimOps } from '../../backend-webgpu/src/index.js';
+import type { Driver } from '../../backend-webgpu/test/drivers.js';
+import * as optim from '../src/index.js';
+import { runParitySuite } from './parity-suite.js';
+
+registerAdapter('webgpu', webgpuAdapter);
+
+type Generate = optim.KernelCase['generate'];
+
+/**
+ * kernelCases' inputs are 1-D with 1 to 97 elements. From `run >= from` on, each
+ * input (not LAMB's scalar divisor) is tiled into a random 2-D or 3-D shape of
+ * 256 to 70k elements and jittered by a factor in [0.5, 1.5] (signs kept, so
+ * second moments stay positive): several workgroups, LAMB's grid-stride loop.
+ */
+function reshaped(generate: Generate, from: number): Generate {
+  return (rng: Generator, run: number) => {
+    const made = generate(rng, run);
+    if (run < from) return made;
+    const n = made.inputs.param.size;
+    const reps = Math.ceil((256 + rng.randint(70_000)) / n);
+    const seed = rng.randint(1 << 30);
+    const inputs: Record<string, tf.Tensor> = {};
+    for (const [name, t] of Object.entries(made.inputs)) {
+      if (t.rank === 0) {
+        inputs[name] = t;
+        continue;
+      }
+      inputs[name] = tf.tidy(() => {
+        const tiled = tf.tile(t, [reps]);
+        const jitter = tf.randomUniform([reps * n], 0.5, 1.5, 'float32', seed);
+        return tf.reshape(tf.mul(tiled, jitter), run % 2 === 0 ? [reps, n] : [reps, 1, n]);
+      });
+      t.dispose();
+    }
+    return { inputs, attrs: made.attrs };
+  };
+}
+
+/** Counts GPU dispatches (tfjs's and the kernels') while `fn` runs. */
+async function countDispatches(fn: () => void | Promise<void>): Promise<number> {
+  const proto = (globalThis as unknown as { GPUComputePassEncoder: { prototype: Record<string, (...a: unknown[]) => unknown> } }).GPUComputePassEncoder.prototype;
+  const original = proto.dispatchWorkgroups;
+  let count = 0;
+  proto.dispatchWorkgroups = function (this: unknown, ...args: unknown[]) {
+    count++;
+    return original.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    proto.dispatchWorkgroups = original;
+  }
+  return count;
+}
+
+let n = 0;
+function params(shapes: number[][]): tf.Variable[] {
+  return shapes.map((shape, i) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = Float32Array.from({ length: size }, (_, j) => Math.sin(7 * j + i + 1));
+    return tf.variable(tf.tensor(values, shape, 'float32'), true, `wgpu_${n++}`);
+  });
+}
+
+function gradsFor(vars: tf.Variable[], step: number): tf.NamedTensorMap {
+  const grads: tf.NamedTensorMap = {};
+  vars.forEach((v, i) => (grads[v.name] = tf.tidy(() => tf.mul(tf.cos(tf.add(v, step + i)), 0.5))));
+  return grads;
+}
+
+type Ctor = new (params: tf.Variable[], options: Record<string, unknown>) => optim.Optimizer<optim.BaseOptions>;
+
+/** One optimizer per fused op (the option that selects it). */
+const OPTIMIZERS: Array<[string, string, Record<string, unknown>]> = [
+  ['SgdStep', 'SGD', { lr: 0.1, weightDecay: 0.01 }],
+  ['SgdMomentumStep', 'SGD', { lr: 0.1, momentum: 0.9, nesterov: true }],
+  ['AdamStep', 'Adam', { lr: 1e-3, weightDecay: 0.01 }],
+  ['AdamStep', 'AdamW', { lr: 1e-3 }],
+  ['AdamAmsgradStep', 'AdamW', { lr: 1e-3, amsgrad: true }],
+  ['AdagradStep', 'Adagrad', { lr: 0.1 }],
+  ['RmspropStep', 'RMSprop', { lr: 0.01 }],
+  ['RmspropCenteredStep', 'RMSprop', { lr: 0.01, centered: true }],
+  ['RmspropMomentumStep', 'RMSprop', { lr: 0.01, momentum: 0.5 }],
+  ['RmspropCenteredMomentumStep', 'RMSprop', { lr: 0.01, centered: true, momentum: 0.5 }],
+  ['AdadeltaStep', 'Adadelta', { lr: 1 }],
+  ['AdamaxStep', 'Adamax', { lr: 2e-3 }],
+  ['NadamStep', 'NAdam', { lr: 2e-3 }],
+  ['RadamStep', 'RAdam', { lr: 1e-3 }],
+  ['LionStep', 'Lion', { lr: 1e-4, weightDecay: 0.1 }],
+  ['LambStep', 'Lamb', { lr: 1e-3, weightDecay: 0.01 }],
+];
+
+export function webgpuOptimSuite(driver: Driver, driverLabel: string): void {
+  describe(`@descent/optim on webgpu (${driverLabel})`, () => {
+    beforeAll(async () => {
+      await useBackend(webgpuAdapter);
+      expect(webgpuAdapter.capabilities.info.driver).toBe(driverLabel);
+      // Keep every op on the GPU: by default tfjs-webgpu runs small ops on CPU-resident data on the CPU.
+      tf.env().set('WEBGPU_CPU_FORWARD', false);
+    });
+
+    it('the adapter registers a kernel for every optim op', () => {
+      const names = optim.kernelCases().map((c) => c.op.name);
+      expect(names.length).toBe(15);
+      expect([...webgpuOptimOps].sort()).toEqual([...names].sort());
+      expect(webgpuAdapter.capabilities.fusedKernels).toEqual(expect.arrayContaining(names));
+      for (const c of optim.kernelCases()) expect(c.op.hasKernel('webgpu'), c.op.name).toBe(true);
+    });
+
+    describe('WGSL kernels equal their composite fallbacks', () => {
+      for (const { op, generate } of optim.kernelCases()) {
+        it(op.name, async () => {
+          // Runs 0-63 cover every flag combination kernelCases draws from the run
+          // index, on 1-D inputs; runs 64-71 on larger 2-D and 3-D inputs.
+          const report = await assertKernelMatchesFallback(op, { backend: 'webgpu', runs: 72, seed: 7, generate: reshaped(generate, 64) });
+          expect(report.runs).toBe(72);
+          expect(report.mismatches).toEqual([]);
+          expect(report.mutatedInputs).toEqual([]);
+        });
+      }
+    });
+
+    describe('one compute dispatch per parameter step, and no leaks', () => {
+      for (const [opName, cls, options] of OPTIMIZERS) {
+        it(`${cls} ${JSON.stringify(options)} (${opName})`, async () => {
+          const vars = params([[17, 9], [9], [3, 4, 5]]);
+          const Cls = (optim as unknown as Record<string, Ctor>)[cls];
+          const opt = new Cls(vars, { ...options, fused: true });
+          const grads = [0, 1, 2, 3, 4].map((s) => gradsFor(vars, s));
+          // Warm-up: state creation and pipeline compilation.
+          opt.step(grads[0]);
+          opt.step(grads[1]);
+          await vars[0].data();
+          const before = tf.memory() as tf.MemoryInfo & { numBytesInGPU: number };
+          const dispatches = await countDispatches(() => opt.step(grads[2]));
+          opt.step(grads[3]);
+          opt.step(grads[4]);
+          await Promise.all(vars.map((v) => v.data()));
+          const after = tf.memory() as tf.MemoryInfo & { numBytesInGPU: number };
+          expect(after.numTensors).toBe(before.numTensors);
+          expect(after.numDataBuffers).toBe(before.numDataBuffers);
+          expect(after.numBytesInGPU).toBe(before.numBytesInGPU);
+          if (opName === 'LambStep') {
+            // Two per parameter (moments and norms, then the trust-ratio update),
+            // plus the tfjs ops of the global gradient norm LAMB computes once per step.
+            expect(dispatches).toBeGreaterThanOrEqual(2 * vars.length);
+          } else {
+            expect(dispatches).toBe(vars.length);
+          }
+          for (const v of vars) expect((await v.data()).every(Number.isFinite)).toBe(true);
+          opt.dispose();
+          tf.dispose([...vars, ...grads.flatMap((g) => Object.values(g))]);
+        });
+      }
+
+      it('LambStep: two dispatches with the trust ratio, one without', async () => {
+        const rng = new Generator(3);
+        const lamb = optim.kernelCases().find((c) => c.op.name === 'LambStep')!;
+        // kernelCases' LAMB run bits: 2 = no weight decay, 4 = alwaysAdapt.
+        for (const [run, want] of [[0, 2], [20, 2], [4, 1]] as const) {
+          const { inputs, attrs } = lamb.generate(rng, run);
+          expect(attrs.adapt).toBe(want === 2);
+          let out: Record<string, tf.Tensor> = {};
+          const count = await countDispatches(() => {
+            out = lamb.op(inputs, attrs);
+          });
+          expect(count).toBe(want);
+          tf.dispose([...Object.values(out), ...Object.values(inputs)]);
+        }
+      });
+    });
+
+    // Kernels (fused: true fails without one) and the composite fallback, on the GPU.
+    runParitySuite('webgpu');
+  });
+}

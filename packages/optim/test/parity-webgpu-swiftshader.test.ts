@@ -1,0 +1,6 @@
+import { useDriver } from '../../backend-webgpu/test/drivers.js';
+import { webgpuOptimSuite } from './parity-webgpu-suite.js';
+
+// Before Dawn starts (on the first useBackend): this fork's Vulkan loader sees only SwiftShader.
+useDriver('swiftshader');
+webgpuOptimSuite('swiftshader', 'SwiftShader');
