@@ -35,7 +35,7 @@ const RAISED_LIMITS = [
   'maxBufferSize',
   'maxComputeWorkgroupSizeX',
   'maxComputeInvocationsPerWorkgroup',
-  // Descent's optim kernels: AMSGrad and centered momentum RMSprop bind 9 storage buffers (the default limit is 8).
+  // Descent's optim kernels: AMSGrad, centered momentum RMSprop and LAMB bind 9 storage buffers (the default limit is 8).
   'maxStorageBuffersPerShaderStage',
 ];
 const OPTIONAL_FEATURES = ['timestamp-query', 'bgra8unorm-storage', 'shader-f16'];

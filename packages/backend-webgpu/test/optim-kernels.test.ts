@@ -1,0 +1,131 @@
+// The machinery under the optim kernels (src/optim), on lavapipe: dispatches
+// recorded into tfjs's own command stream, so they see the results of pending
+// tfjs ops, survive inputs disposed before the submit, cross tfjs's submit
+// batches, and work under tf.time. Numerics against the composite fallbacks,
+// every op and both drivers, are in packages/optim/test/parity-webgpu-*.test.ts.
+import * as tf from '@tensorflow/tfjs-core';
+import { fusedKernelsFor, useBackend } from '@descent/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerWebGPUOptimKernels, webgpuAdapter, webgpuOptimOps } from '../src/index.js';
+import { grid } from '../src/optim/pipeline.js';
+import { useDriver } from './drivers.js';
+import { fixedValues } from './workload.js';
+
+const sgdAttrs = { lr: 0.25, weightDecay: 0, maximize: false };
+
+function run(op: string, inputs: tf.NamedTensorMap, attrs: Record<string, number | boolean>): tf.Tensor[] {
+  const out = tf.engine().runKernel(`Descent${op}`, inputs, attrs as never) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(out) ? out : [out];
+}
+
+/** SGD in float32 on the host: p - f(lr) * g (a GPU may fuse it into one FMA: 1-ulp slack). */
+function sgdRef(p: Float32Array, g: Float32Array, lr: number): Float32Array {
+  const f = Math.fround;
+  return p.map((x, i) => f(x - f(f(lr) * g[i])));
+}
+
+function expectClose(got: Float32Array, want: Float32Array): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= 1e-6 * (1 + Math.abs(want[i])))) expect(`[${i}] ${got[i]}`).toBe(`[${i}] ${want[i]}`);
+  }
+}
+
+describe('webgpu optim kernels: command stream and registration (lavapipe)', () => {
+  beforeAll(async () => {
+    useDriver('lavapipe');
+    await useBackend(webgpuAdapter);
+    tf.env().set('WEBGPU_CPU_FORWARD', false); // keep tfjs's own ops on the GPU too
+  });
+
+  it('init registers every optim op and the adapter reports them', () => {
+    expect(webgpuOptimOps.length).toBe(15);
+    expect(fusedKernelsFor('webgpu')).toEqual(expect.arrayContaining([...webgpuOptimOps]));
+    expect(webgpuAdapter.capabilities.fusedKernels).toEqual(expect.arrayContaining([...webgpuOptimOps]));
+  });
+
+  it('leaves out the 9-buffer ops on a device limited to 8 storage buffers per stage', () => {
+    const fit = registerWebGPUOptimKernels(8);
+    expect(webgpuOptimOps.filter((o) => !fit.includes(o)).sort()).toEqual(['AdamAmsgradStep', 'LambStep', 'RmspropCenteredMomentumStep']);
+    expect(registerWebGPUOptimKernels(16)).toEqual([...webgpuOptimOps]);
+  });
+
+  it('reads inputs that pending tfjs ops produce, and inputs disposed before the submit', async () => {
+    const pv = new Float32Array(fixedValues(1000, 1));
+    const gv = new Float32Array(fixedValues(1000, 2));
+    const p = tf.tensor1d(pv);
+    const g = tf.mul(tf.tensor1d(gv), 2); // recorded, not yet submitted
+    const [out] = run('SgdStep', { param: p, grad: g }, sgdAttrs);
+    tf.dispose([p, g]); // deferred by tfjs until the command buffer is submitted
+    expectClose((await out.data()) as Float32Array, sgdRef(pv, gv.map((x) => Math.fround(2 * x)), 0.25));
+    out.dispose();
+  });
+
+  it('chains 40 steps across tfjs submit batches without leaking', async () => {
+    const pv = new Float32Array(fixedValues(3000, 3));
+    const gv = new Float32Array(fixedValues(3000, 4));
+    const g = tf.tensor2d(gv, [30, 100]);
+    let p: tf.Tensor = tf.tensor2d(pv, [30, 100]);
+    let want: Float32Array = pv;
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 40; i++) {
+      const [next] = run('SgdStep', { param: p, grad: g }, sgdAttrs);
+      p.dispose();
+      p = next;
+      want = sgdRef(want, gv, 0.25);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(p.shape).toEqual([30, 100]);
+    expectClose((await p.data()) as Float32Array, want);
+    tf.dispose([p, g]);
+  });
+
+  it('returns new tensors: outputs never share a buffer with an input', async () => {
+    const p = tf.tensor1d([1, 2, 3]);
+    const g = tf.tensor1d([0.5, 0.5, 0.5]);
+    const m = tf.tensor1d([0, 0, 0]);
+    const outs = run('SgdMomentumStep', { param: p, grad: g, momentumBuffer: m }, { ...sgdAttrs, momentum: 0.9, dampeningComplement: 1, nesterov: false, init: false });
+    expect(outs.length).toBe(2);
+    const ids = new Set([p, g, m, ...outs].map((t) => t.dataId));
+    expect(ids.size).toBe(5);
+    expectClose((await outs[1].data()) as Float32Array, new Float32Array([0.5, 0.5, 0.5]));
+    expectClose((await outs[0].data()) as Float32Array, new Float32Array([0.875, 1.875, 2.875]));
+    tf.dispose([p, g, m, ...outs]);
+  });
+
+  it('handles empty parameters', async () => {
+    const p = tf.zeros([0, 3]);
+    const outs = run('AdamStep', { param: p, grad: p, expAvg: p, expAvgSq: p }, {});
+    expect(outs.map((t) => t.shape)).toEqual([[0, 3], [0, 3], [0, 3]]);
+    expect((await outs[0].data()).length).toBe(0);
+    tf.dispose([p, ...outs]);
+  });
+
+  it('names a missing attribute instead of computing with NaN', () => {
+    const p = tf.tensor1d([1, 2]);
+    expect(() => run('SgdStep', { param: p, grad: p }, { weightDecay: 0, maximize: false })).toThrow(/DescentSgdStep on webgpu: attribute lr must be a number, got undefined/);
+    p.dispose();
+  });
+
+  it('runs under tf.time', async () => {
+    const p = tf.tensor1d([1, 2, 3, 4]);
+    let out: tf.Tensor[] = [];
+    const timing = await tf.time(() => {
+      out = run('SgdStep', { param: p, grad: p }, sgdAttrs);
+    });
+    expect(timing.wallMs).toBeGreaterThanOrEqual(0);
+    expectClose((await out[0].data()) as Float32Array, new Float32Array([0.75, 1.5, 2.25, 3]));
+    tf.dispose([p, ...out]);
+  });
+
+  it('grid() keeps each dimension within the workgroup limit', () => {
+    expect(grid(1)).toEqual([1, 1]);
+    expect(grid(65535)).toEqual([65535, 1]);
+    for (const groups of [65536, 200_000, 65535 * 3 + 1]) {
+      const [x, y] = grid(groups);
+      expect(x).toBeLessThanOrEqual(65535);
+      expect(x * y).toBeGreaterThanOrEqual(groups);
+      expect(x * (y - 1)).toBeLessThan(groups);
+    }
+  });
+});
