@@ -12,7 +12,8 @@ let funcs: Array<[string, unknown]> | undefined;
  * Registers the AssemblyScript kernels of every @descent/optim fused op for the
  * `wasm` backend, after checking that the module links to the current wasm
  * backend's memory. The adapter's init calls it. Returns false (and registers
- * nothing, leaving the composite fallbacks) where the module cannot link.
+ * nothing, leaving the composite fallbacks) where the module cannot be used: a
+ * runtime without wasm SIMD, or a tfjs-wasm build that hides its memory.
  */
 export function registerOptimKernels(): boolean {
   try {
