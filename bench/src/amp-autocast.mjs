@@ -5,6 +5,7 @@
 // Each backend runs in its own child process. Build first: `pnpm --filter @descent/amp build`;
 // webgpu needs scripts/provision.d/webgpu.sh.
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,8 +69,19 @@ async function measure(which) {
       tf.dispose([value, ...Object.values(grads)]);
     },
   };
+  // Interleaved rounds, so that load drift on a shared machine hits every variant alike.
   const out = {};
-  for (const [name, fn] of Object.entries(steps)) out[name] = await sample(fn, { budgetMs: which === 'cpu' ? 3000 : 4000 });
+  const times = Object.fromEntries(Object.keys(steps).map((k) => [k, []]));
+  for (const fn of Object.values(steps)) for (let i = 0; i < 2; i++) await fn();
+  const rounds = which === 'cpu' ? 12 : 25;
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(steps)) {
+      const t0 = performance.now();
+      await fn();
+      times[name].push(performance.now() - t0);
+    }
+  }
+  for (const name of Object.keys(steps)) out[name] = median(times[name]);
   // A matmul alone: float32, emulated f16 and (on webgpu) native f16.
   const a = tf.randomNormal([512, 512]);
   const b = tf.randomNormal([512, 512]);
@@ -138,7 +150,8 @@ Medians in ms. Step: one SGD step of a 784-256-10 MLP at batch 64 (forward, back
 under \`autocast\` float16, and with \`GradScaler\` (scale, fused unscale + inf check, skip test, update) added. On cpu and
 wasm float16 is emulated (each matmul's inputs and output rounded on the backend); on WebGPU (Dawn on lavapipe, a CPU
 Vulkan driver with \`shader-f16\`) autocast's matmuls run in f16 WGSL kernels (f16 storage, f32 accumulation). Each backend in
-its own process. Measured ${machine()}.
+its own process. Measured ${machine()}; load average ${os.loadavg()[0].toFixed(1)} on a shared machine, so single rows can be off
+by tens of percent; the step variants run in interleaved rounds so their ratios hold up better.
 
 ${table(['step', ...names.flatMap((n) => [`${n} ms`, 'vs float32'])], stepRows)}
 
