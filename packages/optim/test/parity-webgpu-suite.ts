@@ -19,7 +19,7 @@ type Generate = optim.KernelCase['generate'];
 /**
  * kernelCases' inputs are 1-D with 1 to 97 elements. From `run >= from` on, each
  * input (not LAMB's scalar divisor) is tiled into a random 2-D or 3-D shape of
- * 256 to 70k elements and jittered by a factor in [0.5, 1.5] (signs kept, so
+ * 256 to 70k elements (a multiple of 4 on even runs) and jittered by a factor in [0.5, 1.5] (signs kept, so
  * second moments stay positive): several workgroups, LAMB's grid-stride loop.
  */
 function reshaped(generate: Generate, from: number): Generate {
@@ -27,7 +27,8 @@ function reshaped(generate: Generate, from: number): Generate {
     const made = generate(rng, run);
     if (run < from) return made;
     const n = made.inputs.param.size;
-    const reps = Math.ceil((256 + rng.randint(70_000)) / n);
+    // An even run's size is a multiple of 4 (the kernels' vec4 path); an odd run's need not be.
+    const reps = (run % 2 === 0 ? 4 : 1) * Math.ceil((256 + rng.randint(70_000)) / n / (run % 2 === 0 ? 4 : 1));
     const seed = rng.randint(1 << 30);
     const inputs: Record<string, tf.Tensor> = {};
     for (const [name, t] of Object.entries(made.inputs)) {
