@@ -199,6 +199,8 @@ export class GradScaler {
       if (!found) {
         optimizer.step(prepared.grads);
         stepped = true;
+      } else {
+        countSkippedStep(optimizer);
       }
     } finally {
       prepared.state.stage = 'stepped';
@@ -289,4 +291,16 @@ export class GradScaler {
     for (const s of this.states.values()) s.foundInf?.dispose();
     this.states = new Map();
   }
+}
+
+/**
+ * A skipped step still counts as an optimizer step for LR schedulers, under the
+ * global symbol @descent/lr-schedule reads, so a scheduler stepped after a
+ * skipped step gives no false "scheduler before optimizer" warning (pytorch#44511).
+ */
+const OPTIMIZER_STEP_ATTEMPTS = Symbol.for('descent.optimizer.stepAttempts');
+
+function countSkippedStep(optimizer: object): void {
+  const o = optimizer as { [OPTIMIZER_STEP_ATTEMPTS]?: number };
+  o[OPTIMIZER_STEP_ATTEMPTS] = (o[OPTIMIZER_STEP_ATTEMPTS] ?? 0) + 1;
 }
