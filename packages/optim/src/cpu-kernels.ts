@@ -5,22 +5,125 @@ import { registerFusedKernel, type FusedAttrs, type FusedKernelArgs } from '@des
 // the backend's typed arrays, in the order KERNELS.md fixes. Attributes and
 // new state values are rounded to float32; other intermediates stay in float64
 // (a Math.fround per operation would double the time of a step, and only moves
-// results by an ulp). Outputs are fresh arrays: inputs are never written.
+// results by an ulp). Outputs are new tensors, on new or recycled arrays (see
+// CpuStateRecycler): inputs are never written.
 
 interface CpuBackend {
-  data: { get(dataId: object): { values?: unknown } };
+  data: { get(dataId: object): { values?: unknown } | undefined; has(dataId: object): boolean };
   readSync(dataId: object): unknown;
   makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo;
 }
 
 
 function read(backend: CpuBackend, t: tf.TensorInfo): Float32Array {
-  const values = backend.data.get(t.dataId).values ?? backend.readSync(t.dataId);
+  const values = backend.data.get(t.dataId)?.values ?? backend.readSync(t.dataId);
   return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
 }
 
+/** Arrays a kernel call allocated (or drew from a recycler) and nobody has seen yet. */
+const fresh = new WeakSet<Float32Array>();
+/** The recycler of the optimizer whose update is running, if any (see {@link CpuStateRecycler.run}). */
+let active: CpuStateRecycler | null = null;
+
+/**
+ * Hands the arrays of an optimizer's own old state tensors (moments, buffers)
+ * back to the cpu kernels as output arrays, so a step writes into memory that is
+ * already mapped instead of faulting in fresh pages (about half the time of a
+ * large Adam step). Outputs are still new tensors; only arrays nobody else can
+ * reach are reused. An array is recycled when all of these hold:
+ * - a cpu kernel allocated it for a state output of this optimizer's own update
+ *   ({@link adopt} right after the call), never a param output or a user's array;
+ * - it was never handed out: `stateDict()` and `getWeights()` {@link expose} the
+ *   state they return, and reading the optimizer's `state` map turns recycling
+ *   off for good ({@link disable}), since a caller may then keep its tensors or
+ *   their `dataSync()` arrays (the cpu backend's own arrays);
+ * - when the optimizer disposed the old tensor, no other tensor still shared its
+ *   data (`clone()`, `tf.variable()`, `reshape()` share it): the backend freed it.
+ * The spare arrays of one step (one per recycled state tensor) are kept until
+ * the next; {@link clear} drops them.
+ */
+export class CpuStateRecycler {
+  private readonly spare = new Map<number, Float32Array[]>();
+  private readonly owned = new WeakSet<Float32Array>();
+  private enabled = true;
+
+  /** Runs `fn` (one fused op call) with this recycler's spare arrays offered to the cpu kernels. */
+  run<T>(fn: () => T): T {
+    if (!this.enabled) return fn();
+    const previous = active;
+    active = this;
+    try {
+      return fn();
+    } finally {
+      active = previous;
+    }
+  }
+
+  /** A spare array of length `n`, or undefined. */
+  take(n: number): Float32Array | undefined {
+    return this.spare.get(n)?.pop();
+  }
+
+  /** Claims a state tensor that the op call inside {@link run} just returned. */
+  adopt(t: tf.Tensor): void {
+    if (!this.enabled) return;
+    const values = cpuValues(t);
+    if (values && fresh.delete(values)) this.owned.add(values);
+  }
+
+  /** The user may now hold `t` (and read its array): never recycle its array. */
+  expose(t: tf.Tensor): void {
+    const values = cpuValues(t);
+    if (values) this.owned.delete(values);
+  }
+
+  /** Disposes an old state tensor the optimizer held, keeping its array when it is recyclable. */
+  dispose(t: tf.Tensor): void {
+    const values = this.enabled ? cpuValues(t) : undefined;
+    t.dispose();
+    if (!values || !this.owned.has(values)) return;
+    this.owned.delete(values);
+    // Still in the backend: another tensor shares the data.
+    if ((tf.backend() as unknown as CpuBackend).data.has(t.dataId)) return;
+    let list = this.spare.get(values.length);
+    if (!list) this.spare.set(values.length, (list = []));
+    list.push(values);
+  }
+
+  /** Recycles nothing from now on, and drops the spare arrays. */
+  disable(): void {
+    this.enabled = false;
+    this.clear();
+  }
+
+  /** Drops the spare arrays (they are garbage-collected). */
+  clear(): void {
+    this.spare.clear();
+  }
+}
+
+/** The cpu backend's own array behind `t`, when `t` lives on the active cpu backend. */
+function cpuValues(t: tf.Tensor): Float32Array | undefined {
+  if (t.isDisposed || t.dtype !== 'float32' || tf.getBackend() !== 'cpu') return undefined;
+  const values = (tf.backend() as unknown as CpuBackend).data.get(t.dataId)?.values;
+  return values instanceof Float32Array ? values : undefined;
+}
+
+/** An output array: a recycled one when the running optimizer has one spare, else a new one. */
+function outputArray(n: number, inputs: Arrays): Float32Array {
+  const spare = active?.take(n);
+  // Defensive: a recycled array must never alias an input (it cannot, by the rules above).
+  const aliased = spare !== undefined && Object.values(inputs).some((x) => x.buffer === spare.buffer);
+  const out = spare !== undefined && !aliased ? spare : new Float32Array(n);
+  fresh.add(out);
+  return out;
+}
+
 type Arrays = Record<string, Float32Array>;
-/** A kernel body: reads `x`, fills `out` (fresh arrays of the param's length). */
+/**
+ * A kernel body: reads `x`, fills `out` (arrays of the param's length, recycled
+ * ones included: a body must write every element of every output).
+ */
 type Body = (x: Arrays, out: Arrays, n: number, a: FusedAttrs) => void;
 
 function kernel(inputs: readonly string[], outputs: readonly string[], body: Body) {
@@ -30,7 +133,7 @@ function kernel(inputs: readonly string[], outputs: readonly string[], body: Bod
     for (const name of inputs) x[name] = read(be, ins[name]);
     const n = x.param.length;
     const out: Arrays = {};
-    for (const name of outputs) out[name] = new Float32Array(n);
+    for (const name of outputs) out[name] = outputArray(n, x);
     body(x, out, n, attrs);
     return outputs.map((name) => be.makeTensorInfo([...ins.param.shape], 'float32', out[name]));
   };
@@ -71,43 +174,74 @@ const sgdMomentum: Body = (x, out, n, a) => {
   }
 };
 
-function adamBody(amsgrad: boolean): Body {
-  // The hottest kernel: arrays and flags hoisted to locals, no per-element calls.
-  return (x, out, n, a) => {
-    const wd = f(a, 'weightDecay');
-    const sign = a.maximize ? -1 : 1;
-    const scale = f(a, 'paramScale');
-    const b1 = f(a, 'beta1');
-    const c1 = f(a, 'oneMinusBeta1');
-    const b2 = f(a, 'beta2');
-    const c2 = f(a, 'oneMinusBeta2');
-    const eps = f(a, 'eps');
-    const stepSize = f(a, 'stepSize');
-    const bc2 = f(a, 'biasCorrection2Sqrt');
-    const { param, grad, expAvg, expAvgSq } = x;
-    const vmaxIn = amsgrad ? x.maxExpAvgSq : expAvgSq;
-    const pOut = out.param;
-    const mOut = out.expAvg;
-    const vOut = out.expAvgSq;
-    const vmaxOut = amsgrad ? out.maxExpAvgSq : vOut;
-    for (let i = 0; i < n; i++) {
-      const p = param[i];
-      let g = sign * grad[i];
-      if (wd !== 0) g = R(g + wd * p);
-      const m = R(((expAvg[i] * b1) + (c1 * g)));
-      const v = R(((expAvgSq[i] * b2) + ((c2 * g) * g)));
-      let vm = v;
-      if (amsgrad) {
-        vm = Math.max(vmaxIn[i], v);
-        vmaxOut[i] = vm;
-      }
-      const denom = (((Math.sqrt(vm)) / bc2) + eps);
-      mOut[i] = m;
-      vOut[i] = v;
-      pOut[i] = (p * scale) - ((stepSize * m) / denom);
-    }
-  };
+// Adam is the hottest kernel. `(stepSize * m) / (sqrt(v) / bc2 + eps)` is computed
+// as `(stepSize * bc2) * m / (sqrt(v) + eps * bc2)`: one division fewer, and in
+// float64 the two differ by a few float64 ulps, far below the float32 rounding
+// of p'. Loops are plain functions with every flag hoisted out (a flag read
+// from a closure costs ~15% here).
+
+/** Adam and AdamW without L2 decay or amsgrad (AdamW, and Adam's default). */
+function adamPlain(x: Arrays, out: Arrays, n: number, a: FusedAttrs): void {
+  const scale = f(a, 'paramScale');
+  const b1 = f(a, 'beta1');
+  const b2 = f(a, 'beta2');
+  const c2 = f(a, 'oneMinusBeta2');
+  const bc2 = f(a, 'biasCorrection2Sqrt');
+  const k = f(a, 'stepSize') * bc2;
+  const e = f(a, 'eps') * bc2;
+  // maximize: g = -grad. Only m' sees the sign; v' has (c2 * g) * g either way (negation is exact).
+  const c1 = a.maximize ? -f(a, 'oneMinusBeta1') : f(a, 'oneMinusBeta1');
+  const { param, grad, expAvg, expAvgSq } = x;
+  const pOut = out.param;
+  const mOut = out.expAvg;
+  const vOut = out.expAvgSq;
+  for (let i = 0; i < n; i++) {
+    const g = grad[i];
+    const m = R(expAvg[i] * b1 + c1 * g);
+    const v = R(expAvgSq[i] * b2 + (c2 * g) * g);
+    mOut[i] = m;
+    vOut[i] = v;
+    pOut[i] = param[i] * scale - (k * m) / (Math.sqrt(v) + e);
+  }
 }
+
+/** Adam with L2 decay, and amsgrad. */
+function adamGeneral(x: Arrays, out: Arrays, n: number, a: FusedAttrs, amsgrad: boolean): void {
+  const wd = f(a, 'weightDecay');
+  const sign = a.maximize ? -1 : 1;
+  const scale = f(a, 'paramScale');
+  const b1 = f(a, 'beta1');
+  const c1 = f(a, 'oneMinusBeta1');
+  const b2 = f(a, 'beta2');
+  const c2 = f(a, 'oneMinusBeta2');
+  const bc2 = f(a, 'biasCorrection2Sqrt');
+  const k = f(a, 'stepSize') * bc2;
+  const e = f(a, 'eps') * bc2;
+  const { param, grad, expAvg, expAvgSq } = x;
+  const vmaxIn = amsgrad ? x.maxExpAvgSq : expAvgSq;
+  const pOut = out.param;
+  const mOut = out.expAvg;
+  const vOut = out.expAvgSq;
+  const vmaxOut = amsgrad ? out.maxExpAvgSq : vOut;
+  for (let i = 0; i < n; i++) {
+    const p = param[i];
+    let g = sign * grad[i];
+    if (wd !== 0) g = R(g + wd * p);
+    const m = R(expAvg[i] * b1 + c1 * g);
+    const v = R(expAvgSq[i] * b2 + (c2 * g) * g);
+    let vm = v;
+    if (amsgrad) {
+      vm = Math.max(vmaxIn[i], v);
+      vmaxOut[i] = vm;
+    }
+    mOut[i] = m;
+    vOut[i] = v;
+    pOut[i] = p * scale - (k * m) / (Math.sqrt(vm) + e);
+  }
+}
+
+const adam: Body = (x, out, n, a) => (f(a, 'weightDecay') === 0 ? adamPlain(x, out, n, a) : adamGeneral(x, out, n, a, false));
+const adamAmsgrad: Body = (x, out, n, a) => adamGeneral(x, out, n, a, true);
 
 const lamb: Body = (x, out, n, a) => {
   const b1 = f(a, 'beta1');
@@ -306,8 +440,8 @@ const lion: Body = (x, out, n, a) => {
 const kernels: Array<[string, string[], string[], Body]> = [
   ['SgdStep', ['param', 'grad'], ['param'], sgd],
   ['SgdMomentumStep', ['param', 'grad', 'momentumBuffer'], ['param', 'momentumBuffer'], sgdMomentum],
-  ['AdamStep', ['param', 'grad', 'expAvg', 'expAvgSq'], ['param', 'expAvg', 'expAvgSq'], adamBody(false)],
-  ['AdamAmsgradStep', ['param', 'grad', 'expAvg', 'expAvgSq', 'maxExpAvgSq'], ['param', 'expAvg', 'expAvgSq', 'maxExpAvgSq'], adamBody(true)],
+  ['AdamStep', ['param', 'grad', 'expAvg', 'expAvgSq'], ['param', 'expAvg', 'expAvgSq'], adam],
+  ['AdamAmsgradStep', ['param', 'grad', 'expAvg', 'expAvgSq', 'maxExpAvgSq'], ['param', 'expAvg', 'expAvgSq', 'maxExpAvgSq'], adamAmsgrad],
   ['LambStep', ['param', 'grad', 'expAvg', 'expAvgSq', 'gradDivisor'], ['param', 'expAvg', 'expAvgSq'], lamb],
   ['AdagradStep', ['param', 'grad', 'sum'], ['param', 'sum'], adagrad],
   ['RmspropStep', ['param', 'grad', 'squareAvg'], ['param', 'squareAvg'], rmspropBody(false, false)],

@@ -9,7 +9,7 @@ import {
   type StateDict,
   type StateValue,
 } from '@descent/core';
-import { ensureCpuKernels } from './cpu-kernels.js';
+import { CpuStateRecycler, ensureCpuKernels } from './cpu-kernels.js';
 
 /** tfjs's `{ name, tensor }` pair (not exported by tfjs-core's index). */
 export interface NamedTensor {
@@ -73,8 +73,9 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
   readonly defaults: O;
   /** Mutable plain objects; schedulers change `lr` (and others) between steps. */
   paramGroups: ParamGroup<O>[] = [];
-  /** Per-parameter state, created on a parameter's first step. */
-  readonly state = new Map<tf.Variable, ParamState>();
+  private readonly states = new Map<tf.Variable, ParamState>();
+  /** Reuses the arrays of this optimizer's own old state tensors on cpu (see CpuStateRecycler). */
+  private readonly recycler = new CpuStateRecycler();
   /** Constructed without params: variables are adopted on first sight, as tfjs optimizers do. */
   private readonly adoptsVariables: boolean;
 
@@ -90,6 +91,17 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
     if (params.length === 0) throw new InvalidArgumentError('params', params, 'optimizer got an empty parameter list');
     const groups = isVariable(params[0]) ? [{ params: params as tf.Variable[] }] : (params as Array<{ params: tf.Variable[] } & Partial<O>>);
     for (const group of groups) this.addParamGroup(group as { params: tf.Variable[] } & Partial<O>);
+  }
+
+  /**
+   * Per-parameter state, created on a parameter's first step. Its tensors are
+   * replaced by every step. Reading this map turns off the cpu backend's reuse
+   * of old state arrays for this optimizer, so tensors (and `dataSync()` arrays)
+   * taken from it are never overwritten.
+   */
+  get state(): Map<tf.Variable, ParamState> {
+    this.recycler.disable();
+    return this.states;
   }
 
   /** Checks options; throws torch's messages. Called for the defaults and for every group. */
@@ -171,10 +183,10 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
   }
 
   protected stateOf(param: tf.Variable): ParamState {
-    let s = this.state.get(param);
+    let s = this.states.get(param);
     if (!s) {
       s = {};
-      this.state.set(param, s);
+      this.states.set(param, s);
     }
     return s;
   }
@@ -196,12 +208,15 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
       if (fused === true && !op.hasKernel()) {
         throw new DescentError(`fused: true, but backend "${tf.getBackend()}" has no ${op.name} kernel`);
       }
-      const out = fused === false ? op.fallback(inputs(), attrs) : op(inputs(), attrs);
+      const ins = inputs();
+      const out = fused === false ? op.fallback(ins, attrs) : this.recycler.run(() => op(ins, attrs));
       entry.param.assign((out as Record<string, tf.Tensor>).param as tf.Tensor);
       for (const key of stateKeys) {
         const old = entry.state[key];
-        entry.state[key] = tf.keep(out[key]);
-        if (old instanceof tf.Tensor && old !== entry.state[key]) old.dispose();
+        const next = tf.keep(out[key]);
+        this.recycler.adopt(next);
+        entry.state[key] = next;
+        if (old instanceof tf.Tensor && old !== next) this.recycler.dispose(old);
       }
     });
   }
@@ -236,9 +251,10 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
   override async getWeights(): Promise<NamedTensor[]> {
     const out: NamedTensor[] = [await this.saveIterations()];
     for (const param of this.allParams()) {
-      const s = this.state.get(param);
+      const s = this.states.get(param);
       if (!s) continue;
       for (const [key, value] of Object.entries(s)) {
+        if (value instanceof tf.Tensor) this.recycler.expose(value);
         out.push({ name: `${param.name}/${key}`, tensor: value instanceof tf.Tensor ? value : tf.scalar(value, 'float32') });
       }
     }
@@ -272,8 +288,9 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
 
   /** Frees every state tensor. */
   override dispose(): void {
-    for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof tf.Tensor) v.dispose();
-    this.state.clear();
+    this.recycler.clear();
+    for (const s of this.states.values()) for (const v of Object.values(s)) if (v instanceof tf.Tensor) v.dispose();
+    this.states.clear();
     super.dispose();
   }
 
@@ -283,6 +300,8 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
    * torch's `state_dict()`: `{ state: { [index]: {...} }, paramGroups: [{ ...options, params: [indices] }] }`.
    * Tensors are the live state tensors, valid until the next `step()`: serialize
    * right away with `stateDictToJSON` / `stateDictToBinary` from `@descent/core`.
+   * The cpu kernels never reuse the arrays of state returned here, so an array
+   * read from it with `dataSync()` keeps its values after later steps.
    */
   stateDict(): OptimizerStateDict {
     const index = new Map<tf.Variable, number>();
@@ -296,8 +315,10 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
     });
     const state: OptimizerStateDict['state'] = {};
     for (const [param, i] of index) {
-      const s = this.state.get(param);
-      if (s && Object.keys(s).length > 0) state[String(i)] = { ...s };
+      const s = this.states.get(param);
+      if (!s || Object.keys(s).length === 0) continue;
+      for (const v of Object.values(s)) if (v instanceof tf.Tensor) this.recycler.expose(v);
+      state[String(i)] = { ...s };
     }
     return { state, paramGroups };
   }
@@ -336,9 +357,9 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
       }
       loaded.set(param, s);
     }
-    for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof tf.Tensor) v.dispose();
-    this.state.clear();
-    for (const [param, s] of loaded) this.state.set(param, s);
+    for (const s of this.states.values()) for (const v of Object.values(s)) if (v instanceof tf.Tensor) v.dispose();
+    this.states.clear();
+    for (const [param, s] of loaded) this.states.set(param, s);
     saved.forEach((g, i) => {
       const { params: _ids, ...options } = g;
       const group = this.paramGroups[i] as unknown as Record<string, unknown>;
