@@ -178,7 +178,8 @@ const sgdMomentum: Body = (x, out, n, a) => {
 // as `(stepSize * bc2) * m / (sqrt(v) + eps * bc2)`: one division fewer, and in
 // float64 the two differ by a few float64 ulps, far below the float32 rounding
 // of p'. Loops are plain functions with every flag hoisted out (a flag read
-// from a closure costs ~15% here).
+// from a closure costs ~15% here), and call Math.fround by name (through the
+// module-level alias R, TurboFan's first compile re-checks R every element).
 
 /** Adam and AdamW without L2 decay or amsgrad (AdamW, and Adam's default). */
 function adamPlain(x: Arrays, out: Arrays, n: number, a: FusedAttrs): void {
@@ -197,8 +198,8 @@ function adamPlain(x: Arrays, out: Arrays, n: number, a: FusedAttrs): void {
   const vOut = out.expAvgSq;
   for (let i = 0; i < n; i++) {
     const g = grad[i];
-    const m = R(expAvg[i] * b1 + c1 * g);
-    const v = R(expAvgSq[i] * b2 + (c2 * g) * g);
+    const m = Math.fround(expAvg[i] * b1 + c1 * g);
+    const v = Math.fround(expAvgSq[i] * b2 + (c2 * g) * g);
     mOut[i] = m;
     vOut[i] = v;
     pOut[i] = param[i] * scale - (k * m) / (Math.sqrt(v) + e);
@@ -226,9 +227,9 @@ function adamGeneral(x: Arrays, out: Arrays, n: number, a: FusedAttrs, amsgrad: 
   for (let i = 0; i < n; i++) {
     const p = param[i];
     let g = sign * grad[i];
-    if (wd !== 0) g = R(g + wd * p);
-    const m = R(expAvg[i] * b1 + c1 * g);
-    const v = R(expAvgSq[i] * b2 + (c2 * g) * g);
+    if (wd !== 0) g = Math.fround(g + wd * p);
+    const m = Math.fround(expAvg[i] * b1 + c1 * g);
+    const v = Math.fround(expAvgSq[i] * b2 + (c2 * g) * g);
     let vm = v;
     if (amsgrad) {
       vm = Math.max(vmaxIn[i], v);
