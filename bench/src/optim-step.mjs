@@ -117,10 +117,12 @@ if (process.argv[2]) {
 
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(', ');
 const loadBefore = load();
-// PyTorch's 2 threads suffer most from other jobs on the machine: it runs before
-// and after the tfjs runs, and each row keeps its faster median.
+// PyTorch's 2 threads suffer most from other jobs on the machine: it runs three
+// times between the tfjs runs, and each row keeps its fastest median.
 const torchRuns = [runTorch()];
-const runs = ['wasm', 'cpu', 'webgpu'].map(runChild);
+const runs = [runChild('wasm')];
+torchRuns.push(runTorch());
+runs.push(runChild('cpu'), runChild('webgpu'));
 torchRuns.push(runTorch());
 const loadAfter = load();
 const torch = torchRuns.find((t) => !t.error) ?? torchRuns[0];
