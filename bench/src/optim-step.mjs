@@ -189,7 +189,7 @@ for (const opt of ['AdamW', 'Adam']) {
   );
 }
 
-const torchNote = torch.error ? `PyTorch: not run (${torch.error}).` : `PyTorch ${torch.torch} (Debian python3-torch), ${torch.threads} threads, OpenBLAS (${OPENBLAS}), \`foreach=True\` for both Adam and AdamW.`;
+const torchNote = torch.error ? `PyTorch: not run (${torch.error}).` : `PyTorch ${torch.torch} (Debian python3-torch), ${torch.threads} threads, OpenBLAS (${OPENBLAS}), \`foreach=True\` for both Adam and AdamW. It runs three times between the tfjs runs (its two threads are the most easily disturbed by other jobs: a disturbed block is 3–5× slower).`;
 const gpuInfo = runs.find((r) => r.backend === 'webgpu' && !r.error)?.info;
 writeSection(
   'optim-step',
