@@ -2,8 +2,8 @@
  * @descent/amp/webgpu: amp's kernels for tfjs's `webgpu` backend.
  *
  * - `AmpRoundHalf` and `AmpUnscale` as WGSL programs (bit-exact integer rounding rules).
- * - Under autocast, with `shader-f16`: matMul (BatchMatMul) and conv2d (Conv2D) run in
- *   f16 WGSL kernels: the operands are converted once to packed f16 storage (two
+ * - Under autocast, with `shader-f16`: BatchMatMul, _FusedMatMul (Dense), Conv2D and its
+ *   backprop kernels (gradients, conv2dTranspose) run in f16 WGSL kernels: the operands are converted once to packed f16 storage (two
  *   halves per 32-bit word, half the memory of f32), read back as `vec2<f16>`, multiplied
  *   and accumulated in f32 as tensor cores do, and the result rounded to the f16 grid.
  *   Other autocast ops use the emulation (round, float32 kernel, round) on the GPU.
@@ -209,8 +209,79 @@ fn load_${name}(i: i32) -> f16 {
   return pair.x;
 }`;
 
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: tf.KernelBackend };
+
+// tfjs-backend-webgpu's activation snippets (activation_util, unary/binary_op_util), so
+// the f32 epilogue computes exactly what the emulated path's float32 kernel does.
+const ACTIVATIONS: Record<string, string> = {
+  linear: 'return a;',
+  relu: 'return select(a, 0.0, a < 0.0);',
+  relu6: 'return clamp(a, 0.0, 6.0);',
+  leakyrelu: 'if (a < 0.0) { return uniforms.alpha * a; } return a;',
+  prelu: 'if (a < 0.0) { return b * a; }  return a;',
+  sigmoid: 'return 1.0 / (1.0 + exp(-1.0 * a));',
+  elu: 'if (a >= 0.0) { return a; }  return (exp(a) - 1.0);',
+};
+
+/**
+ * How a per-column operand of `_FusedMatMul` (bias, prelu weights) is read: 'col' when it
+ * holds one value per output column (shape [..., N] with ones before), 'one' for a single
+ * value; null (decline) for other broadcasts.
+ */
+function columnOperand(t: tf.TensorInfo | undefined, N: number): 'col' | 'one' | 'none' | null {
+  if (!t) return 'none';
+  const size = tf.util.sizeFromShape(t.shape);
+  if (size === 1) return 'one';
+  if (size === N && t.shape[t.shape.length - 1] === N) return 'col';
+  return null;
+}
+
+/** The f32 work `_FusedMatMul` does after the product: add the bias, then the activation. */
+interface MatMulEpilogue {
+  bias: 'col' | 'one' | 'none';
+  prelu: 'col' | 'one' | 'none';
+  activation: string | null;
+  alpha: number;
+}
+
 /** BatchMatMul in f16 storage with f32 accumulation; output on the f16 grid. */
-function f16BatchMatMul({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: tf.KernelBackend }): tf.TensorInfo {
+function f16BatchMatMul(args: KernelArgs): tf.TensorInfo {
+  return f16MatMul(args, null);
+}
+
+/**
+ * `_FusedMatMul` as the emulated path computes it: a, b, bias and prelu weights on the
+ * f16 grid, the product accumulated in f32, bias and activation in f32, then one
+ * rounding of the result to the f16 grid.
+ */
+function f16FusedMatMul(args: KernelArgs): tf.TensorInfo {
+  const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const transposeB = Boolean(args.attrs.transposeB);
+  const N = (transposeB ? b!.shape[b!.shape.length - 2] : b!.shape[b!.shape.length - 1]) as number;
+  const activation = (args.attrs.activation as string | null | undefined) ?? null;
+  const biasKind = columnOperand(bias ?? undefined, N);
+  const preluKind = columnOperand(preluActivationWeights ?? undefined, N);
+  if (biasKind === null || preluKind === null || (activation !== null && !(activation in ACTIVATIONS))) return null as never;
+  if (activation === 'prelu' && preluKind === 'none') return null as never;
+  return f16MatMul(args, { bias: biasKind, prelu: activation === 'prelu' ? preluKind : 'none', activation, alpha: Number(args.attrs.leakyreluAlpha ?? 0.2) });
+}
+
+function epilogueWGSL(e: MatMulEpilogue | null): string {
+  if (!e) return 'fn amp_epilogue(v: f32, c: i32) -> f32 { return v; }';
+  const at = (kind: string, name: string) => (kind === 'col' ? `f32(load_${name}(c))` : `f32(load_${name}(0))`);
+  return `
+  ${e.bias !== 'none' ? LOAD_F16('Bias') : ''}
+  ${e.prelu !== 'none' ? LOAD_F16('Prelu') : ''}
+  ${e.activation ? `fn amp_activation(a: f32, c: i32) -> f32 { ${e.prelu !== 'none' ? `let b = ${at(e.prelu, 'Prelu')};` : ''} ${ACTIVATIONS[e.activation]} }` : ''}
+  fn amp_epilogue(v: f32, c: i32) -> f32 {
+    var value = v;
+    ${e.bias !== 'none' ? `value = value + ${at(e.bias, 'Bias')};` : ''}
+    ${e.activation ? 'value = amp_activation(value, c);' : ''}
+    return value;
+  }`;
+}
+
+function f16MatMul({ inputs, attrs, backend }: KernelArgs, epilogue: MatMulEpilogue | null): tf.TensorInfo {
   const b = be(backend);
   const { a, b: bIn } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const transposeA = Boolean(attrs.transposeA);
@@ -231,18 +302,24 @@ function f16BatchMatMul({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfo
   if (aRank < 2 || bRank < 2 || (aBatch !== batch && aBatch !== 1) || (bBatch !== batch && bBatch !== 1)) return null as never;
   const a16 = packF16(b, a);
   const b16 = packF16(b, bIn);
+  const extra: tf.TensorInfo[] = [];
+  if (epilogue && epilogue.bias !== 'none') extra.push(packF16(b, inputs.bias as tf.TensorInfo));
+  if (epilogue && epilogue.prelu !== 'none') extra.push(packF16(b, inputs.preluActivationWeights as tf.TensorInfo));
+  const variableNames = ['A', 'B', ...(epilogue && epilogue.bias !== 'none' ? ['Bias'] : []), ...(epilogue && epilogue.prelu !== 'none' ? ['Prelu'] : [])];
+  const fusedKey = epilogue ? `_fused_${epilogue.bias}_${epilogue.prelu}_${epilogue.activation}` : '';
   const size = batch * M * N;
   const program = matmulTiled ? tiledMatMulProgram() : naiveMatMulProgram();
   function naiveMatMulProgram(): Program {
     return flatProgram(
       outShape,
       size,
-      `descent_amp_f16_matmul_${transposeA}_${transposeB}_${aBatch === 1}_${bBatch === 1}`,
-      ['A', 'B'],
+      `descent_amp_f16_matmul_${transposeA}_${transposeB}_${aBatch === 1}_${bBatch === 1}${fusedKey}`,
+      variableNames,
       `enable f16;
       ${ROUND_WGSL}
       ${LOAD_F16('A')}
       ${LOAD_F16('B')}
+      ${epilogueWGSL(epilogue)}
       fn main(index: i32) {
         if (index >= uniforms.size) { return; }
         let M = uniforms.M; let N = uniforms.N; let K = uniforms.K;
@@ -258,9 +335,9 @@ function f16BatchMatMul({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfo
           // f16 x f16 is exact in f32: the tensor-core product, accumulated in f32.
           acc = acc + f32(av) * f32(bv);
         }
-        result[index] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(acc)));
+        result[index] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(amp_epilogue(acc, c))));
       }`,
-      'size : i32, M : i32, N : i32, K : i32,',
+      'size : i32, M : i32, N : i32, K : i32, alpha : f32,',
     );
   }
   function tiledMatMulProgram(): Program {
@@ -268,17 +345,18 @@ function f16BatchMatMul({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfo
     // 16x16 output tiles; each K-step stages a tile of A and of B in workgroup memory as f16.
     return {
       outputShape: outShape,
-      shaderKey: `descent_amp_f16_matmul_tiled_${transposeA}_${transposeB}_${aBatch === 1}_${bBatch === 1}`,
+      shaderKey: `descent_amp_f16_matmul_tiled_${transposeA}_${transposeB}_${aBatch === 1}_${bBatch === 1}${fusedKey}`,
       // Not a flat layout, so tfjs calls main() and the shader uses workgroup/local ids.
       dispatchLayout: { x: [outShape.length - 1], y: [outShape.length - 2], z: outShape.slice(0, -2).map((_, i) => i) },
       dispatch: [Math.ceil(N / T), Math.ceil(M / T), batch],
-      variableNames: ['A', 'B'],
+      variableNames,
       workgroupSize: [T, T, 1],
-      uniforms: 'size : i32, M : i32, N : i32, K : i32,',
+      uniforms: 'size : i32, M : i32, N : i32, K : i32, alpha : f32,',
       getUserCode: () => `enable f16;
       ${ROUND_WGSL}
       ${LOAD_F16('A')}
       ${LOAD_F16('B')}
+      ${epilogueWGSL(epilogue)}
       var<workgroup> tileA: array<f16, ${T * T}>;
       var<workgroup> tileB: array<f16, ${T * T}>;
       fn main() {
@@ -308,19 +386,19 @@ function f16BatchMatMul({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfo
           workgroupBarrier();
         }
         if (row < M && col < N) {
-          result[(bt * M + row) * N + col] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(acc)));
+          result[(bt * M + row) * N + col] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(amp_epilogue(acc, col))));
         }
       }`,
     };
   }
-  const flat = b.runWebGPUProgram(program, [a16, b16], 'float32', [
+  const flat = b.runWebGPUProgram(program, [a16, b16, ...extra], 'float32', [
     { type: 'int32', data: [size] },
     { type: 'int32', data: [M] },
     { type: 'int32', data: [N] },
     { type: 'int32', data: [K] },
+    { type: 'float32', data: [Math.fround(epilogue?.alpha ?? 0)] },
   ]);
-  b.disposeData(a16.dataId);
-  b.disposeData(b16.dataId);
+  for (const t of [a16, b16, ...extra]) b.disposeData(t.dataId);
   return flat;
 }
 
@@ -383,8 +461,144 @@ function f16Conv2D({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; 
   return flat;
 }
 
+function convInfo(xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap) {
+  // tfjs's backprop kernels take no dilations: theirs is always 1.
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor',
+    false,
+    'channelsLast',
+  );
+}
+
+/**
+ * Conv2DBackpropInput (NHWC; also conv2dTranspose's forward) in f16 storage with f32
+ * accumulation: dx[b,y,x,c] = sum of dy[b,oy,ox,oc] * w[fy,fx,c,oc] over the taps that
+ * read (y, x); output on the f16 grid.
+ */
+function f16Conv2DBackpropInput({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
+  const b = be(backend);
+  const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null as never;
+  const info = convInfo(attrs.inputShape as number[], filter.shape, attrs);
+  const c = [info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left];
+  const [H, W, C, OH, OW, OC, FH, FW, SH, SW, DH, DW, PT, PL] = c;
+  const dy16 = packF16(b, dy);
+  const w16 = packF16(b, filter);
+  const size = tf.util.sizeFromShape(info.inShape);
+  const program = flatProgram(
+    info.inShape,
+    size,
+    `descent_amp_f16_conv2d_dx_${c.join('_')}`,
+    ['DY', 'F'],
+    `enable f16;
+    ${ROUND_WGSL}
+    ${LOAD_F16('DY')}
+    ${LOAD_F16('F')}
+    fn main(index: i32) {
+      if (index >= uniforms.size) { return; }
+      let ic = index % ${C};
+      let x = (index / ${C}) % ${W};
+      let y = (index / ${C * W}) % ${H};
+      let bt = index / ${C * W * H};
+      var acc = 0.0;
+      for (var fy = 0; fy < ${FH}; fy = fy + 1) {
+        let ty = y + ${PT} - fy * ${DH};
+        if (ty < 0 || ty % ${SH} != 0) { continue; }
+        let oy = ty / ${SH};
+        if (oy >= ${OH}) { continue; }
+        for (var fx = 0; fx < ${FW}; fx = fx + 1) {
+          let tx = x + ${PL} - fx * ${DW};
+          if (tx < 0 || tx % ${SW} != 0) { continue; }
+          let ox = tx / ${SW};
+          if (ox >= ${OW}) { continue; }
+          let dyBase = ((bt * ${OH} + oy) * ${OW} + ox) * ${OC};
+          let fBase = ((fy * ${FW} + fx) * ${C} + ic) * ${OC};
+          for (var oc = 0; oc < ${OC}; oc = oc + 1) {
+            acc = acc + f32(load_DY(dyBase + oc)) * f32(load_F(fBase + oc));
+          }
+        }
+      }
+      result[index] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(acc)));
+    }`,
+    'size : i32,',
+  );
+  const flat = b.runWebGPUProgram(program, [dy16, w16], 'float32', [{ type: 'int32', data: [size] }]);
+  b.disposeData(dy16.dataId);
+  b.disposeData(w16.dataId);
+  return flat;
+}
+
+/**
+ * Conv2DBackpropFilter (NHWC) in f16 storage with f32 accumulation: dw[fy,fx,c,oc] = sum
+ * of x[b,iy,ix,c] * dy[b,oy,ox,oc] over batch and output positions; output on the f16 grid.
+ */
+function f16Conv2DBackpropFilter({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
+  const b = be(backend);
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null as never;
+  const info = convInfo(x.shape, attrs.filterShape as number[], attrs);
+  const c = [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left];
+  const [NB, H, W, C, OH, OW, OC, FH, FW, SH, SW, DH, DW, PT, PL] = c;
+  const x16 = packF16(b, x);
+  const dy16 = packF16(b, dy);
+  const outShape = [FH, FW, C, OC];
+  const size = FH * FW * C * OC;
+  const program = flatProgram(
+    outShape,
+    size,
+    `descent_amp_f16_conv2d_dw_${c.join('_')}`,
+    ['X', 'DY'],
+    `enable f16;
+    ${ROUND_WGSL}
+    ${LOAD_F16('X')}
+    ${LOAD_F16('DY')}
+    fn main(index: i32) {
+      if (index >= uniforms.size) { return; }
+      let oc = index % ${OC};
+      let ic = (index / ${OC}) % ${C};
+      let fx = (index / ${OC * C}) % ${FW};
+      let fy = index / ${OC * C * FW};
+      var acc = 0.0;
+      for (var bt = 0; bt < ${NB}; bt = bt + 1) {
+        for (var oy = 0; oy < ${OH}; oy = oy + 1) {
+          let iy = oy * ${SH} - ${PT} + fy * ${DH};
+          if (iy < 0 || iy >= ${H}) { continue; }
+          for (var ox = 0; ox < ${OW}; ox = ox + 1) {
+            let ix = ox * ${SW} - ${PL} + fx * ${DW};
+            if (ix < 0 || ix >= ${W}) { continue; }
+            acc = acc + f32(load_X(((bt * ${H} + iy) * ${W} + ix) * ${C} + ic)) * f32(load_DY(((bt * ${OH} + oy) * ${OW} + ox) * ${OC} + oc));
+          }
+        }
+      }
+      result[index] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(acc)));
+    }`,
+    'size : i32,',
+  );
+  const flat = b.runWebGPUProgram(program, [x16, dy16], 'float32', [{ type: 'int32', data: [size] }]);
+  b.disposeData(x16.dataId);
+  b.disposeData(dy16.dataId);
+  return flat;
+}
+
+/** The tfjs kernels with a native f16 WGSL kernel, and their kernels. */
+const NATIVE_F16: Record<string, (args: KernelArgs) => tf.TensorInfo> = {
+  BatchMatMul: f16BatchMatMul,
+  _FusedMatMul: f16FusedMatMul,
+  Conv2D: f16Conv2D,
+  Conv2DBackpropInput: f16Conv2DBackpropInput,
+  Conv2DBackpropFilter: f16Conv2DBackpropFilter,
+};
+
+/** The tfjs kernels that `registerWebGPUAmpKernels` runs natively in f16 (under autocast, float16, with `shader-f16`). */
+export const WEBGPU_NATIVE_F16_KERNELS: readonly string[] = Object.keys(NATIVE_F16);
+
 export interface WebGPUAmpOptions {
-  /** Run autocast's matMul and conv2d in f16 WGSL kernels when the device has `shader-f16`. Default true. */
+  /** Run autocast's matmuls and conv2d (forward and backprop) in f16 WGSL kernels when the device has `shader-f16`. Default true. */
   nativeHalf?: boolean;
   /**
    * The f16 matmul: 'tiled' stages 16x16 f16 tiles in workgroup memory (for GPUs);
@@ -404,7 +618,7 @@ function isSoftwareAdapter(): boolean {
 
 /**
  * Registers amp's webgpu kernels (the backend must be initialized, e.g. by
- * `useBackend('webgpu')`). Returns whether native f16 matmul/conv are in use.
+ * `useBackend('webgpu')`). Returns whether native f16 kernels are in use.
  */
 export function registerWebGPUAmpKernels(options: WebGPUAmpOptions = {}): { nativeHalf: boolean; matmul: 'tiled' | 'simple' } {
   const backend = tf.findBackend('webgpu') as WebGPUBackend | null;
@@ -419,11 +633,9 @@ export function registerWebGPUAmpKernels(options: WebGPUAmpOptions = {}): { nati
       dtype === 'float16'
         ? ((args: Parameters<tf.KernelFunc>[0]) => k(args as never) ?? null) as unknown as tf.KernelFunc
         : null;
-    registerNativeHalfKernel('webgpu', 'BatchMatMul', wrap(f16BatchMatMul));
-    registerNativeHalfKernel('webgpu', 'Conv2D', wrap(f16Conv2D));
+    for (const [name, kernel] of Object.entries(NATIVE_F16)) registerNativeHalfKernel('webgpu', name, wrap(kernel));
   } else {
-    unregisterNativeHalfKernel('webgpu', 'BatchMatMul');
-    unregisterNativeHalfKernel('webgpu', 'Conv2D');
+    for (const name of WEBGPU_NATIVE_F16_KERNELS) unregisterNativeHalfKernel('webgpu', name);
   }
   return { nativeHalf, matmul: matmulTiled ? 'tiled' : 'simple' };
 }

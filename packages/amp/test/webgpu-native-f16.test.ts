@@ -1,0 +1,209 @@
+// The native f16 WGSL kernels for _FusedMatMul (tfjs-layers Dense) and the conv2d
+// backprop kernels (gradients, conv2dTranspose) on Dawn + Mesa lavapipe, against the
+// emulated path (round inputs, float32 kernel, round output). Each test counts the
+// native programs that ran, so a silent fallback to the emulation fails it. A missing
+// driver fails these tests, never skips them.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { Generator, useBackend } from '@descent/core';
+import { randomTensor } from '@descent/core/testing';
+import { webgpuAdapter } from '@descent/backend-webgpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { autocast, roundToFloat16 } from '../src/index.js';
+import { WEBGPU_NATIVE_F16_KERNELS, registerWebGPUAmpKernels } from '../src/webgpu.js';
+
+const index = join(import.meta.dirname, '..', '..', '..', '.cache', 'webgpu-drivers', 'icd.json');
+
+let setupError: unknown;
+// shaderKey of every WebGPU program run, to count the native ones.
+const ran: string[] = [];
+beforeAll(async () => {
+  try {
+    if (!existsSync(index)) throw new Error(`${index} is missing: run \`bash scripts/provision.d/webgpu.sh\` (as root) first`);
+    process.env.VK_ICD_FILENAMES = (JSON.parse(readFileSync(index, 'utf8')) as Record<string, string>).lavapipe;
+    delete process.env.VK_DRIVER_FILES;
+    await useBackend(webgpuAdapter);
+    tf.env().set('WEBGPU_CPU_FORWARD', false);
+    if (!registerWebGPUAmpKernels().nativeHalf) throw new Error('lavapipe offers no shader-f16: native f16 kernels are off');
+    const backend = tf.backend() as unknown as { runWebGPUProgram(p: { shaderKey: string }, ...rest: unknown[]): unknown };
+    const run = backend.runWebGPUProgram;
+    backend.runWebGPUProgram = function (p, ...rest) {
+      ran.push(p.shaderKey);
+      return run.call(this, p, ...rest);
+    };
+  } catch (err) {
+    setupError = err;
+  }
+});
+const ready = () => {
+  if (setupError) throw setupError;
+};
+
+const count = (prefix: string, from = 0) => ran.slice(from).filter((k) => k.startsWith(prefix)).length;
+const bits = async (t: tf.Tensor) => Array.from(new Uint32Array(((await t.data()) as Float32Array).slice().buffer));
+
+/** Runs `f` under autocast with native f16 kernels and with the emulation; returns both. */
+function nativeAndEmulated<T extends tf.Tensor | tf.Tensor[]>(f: () => T, matmul: 'simple' | 'tiled' = 'simple'): { native: T; emulated: T; nativeRuns: string[]; emulatedRuns: string[] } {
+  registerWebGPUAmpKernels({ matmul });
+  const start = ran.length;
+  const native = autocast(f);
+  const mid = ran.length;
+  registerWebGPUAmpKernels({ nativeHalf: false });
+  const emulated = autocast(f);
+  const nativeRuns = ran.slice(start, mid);
+  const emulatedRuns = ran.slice(mid);
+  registerWebGPUAmpKernels({ matmul });
+  return { native, emulated, nativeRuns, emulatedRuns };
+}
+
+async function expectBitEqual(native: tf.Tensor, emulated: tf.Tensor, what: string): Promise<void> {
+  expect(native.shape, what).toEqual(emulated.shape);
+  const n = await bits(native);
+  const e = await bits(emulated);
+  const v = (await native.data()) as Float32Array;
+  expect(Array.from(roundToFloat16(v)), `${what}: on the f16 grid`).toEqual(Array.from(v));
+  const bad = n.findIndex((x, i) => x !== e[i]);
+  expect(bad, `${what}: [${bad}] native 0x${n[bad]?.toString(16)} vs emulated 0x${e[bad]?.toString(16)}`).toBe(-1);
+}
+
+describe('native f16 kernels on webgpu (lavapipe): fused matmul and conv2d backprop', () => {
+  it('registers the five native kernels', () => {
+    ready();
+    expect([...WEBGPU_NATIVE_F16_KERNELS].sort()).toEqual(['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', '_FusedMatMul']);
+  });
+
+  it.each(['simple', 'tiled'] as const)('_FusedMatMul (%s): bias and every activation in f32 after the f16 product, bit-exact with the emulation', async (matmul) => {
+    ready();
+    const rng = new Generator(21);
+    const cases: { a: number[]; b: number[]; tA?: boolean; tB?: boolean; bias?: number[]; activation?: 'linear' | 'relu' | 'relu6' | 'leakyrelu' | 'prelu' | 'sigmoid' | 'elu'; prelu?: number[]; alpha?: number }[] = [
+      { a: [33, 70], b: [70, 17], bias: [17], activation: 'relu' },
+      { a: [70, 33], b: [17, 70], tA: true, tB: true, bias: [1, 17], activation: 'sigmoid' },
+      { a: [16, 40], b: [40, 9], bias: [1], activation: 'elu' },
+      { a: [16, 40], b: [40, 9], activation: 'relu6' },
+      { a: [16, 40], b: [40, 9], bias: [9], activation: 'leakyrelu', alpha: 0.1 },
+      { a: [16, 40], b: [40, 9], bias: [9], activation: 'prelu', prelu: [9] },
+      { a: [3, 8, 40], b: [3, 40, 9], bias: [9], activation: 'linear' },
+      { a: [2, 5, 64], b: [64, 7], bias: [7] },
+    ];
+    for (const c of cases) {
+      // Scaled so that relu6, elu and sigmoid see both of their regimes.
+      const a = tf.mul(randomTensor(rng, c.a), 3);
+      const b = randomTensor(rng, c.b);
+      const bias = c.bias ? randomTensor(rng, c.bias) : undefined;
+      const prelu = c.prelu ? randomTensor(rng, c.prelu) : undefined;
+      const f = () =>
+        tf.fused.matMul({ a, b, transposeA: c.tA, transposeB: c.tB, bias, activation: c.activation as never, preluActivationWeights: prelu, leakyreluAlpha: c.alpha });
+      const { native, emulated, nativeRuns, emulatedRuns } = nativeAndEmulated(f, matmul);
+      const what = `${c.a}x${c.b} bias ${c.bias} ${c.activation}`;
+      expect(nativeRuns.filter((k) => k.startsWith(`descent_amp_f16_matmul_${matmul === 'tiled' ? 'tiled_' : ''}`) && k.includes('_fused_')).length, what).toBe(1);
+      expect(emulatedRuns.some((k) => k.startsWith('descent_amp_f16_')), what).toBe(false);
+      await expectBitEqual(native, emulated, what);
+      tf.dispose([a, b, bias, prelu, native, emulated].filter((t): t is tf.Tensor => t !== undefined));
+    }
+  });
+
+  it('Conv2DBackpropInput and Conv2DBackpropFilter are bit-exact with the emulation (strides, padding)', async () => {
+    ready();
+    const rng = new Generator(22);
+    const configs: { x: number[]; f: number[]; strides: [number, number]; pad: 'same' | 'valid' | number }[] = [
+      { x: [2, 9, 9, 3], f: [3, 3, 3, 5], strides: [2, 1], pad: 'same' },
+      { x: [1, 8, 7, 4], f: [2, 3, 4, 6], strides: [1, 1], pad: 'valid' },
+      { x: [3, 10, 10, 2], f: [5, 5, 2, 3], strides: [3, 2], pad: 1 },
+    ];
+    for (const cfg of configs) {
+      const x = randomTensor(rng, cfg.x);
+      const w = randomTensor(rng, cfg.f);
+      const attrs = { strides: cfg.strides, pad: cfg.pad, dataFormat: 'NHWC' };
+      const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, cfg.strides, cfg.pad);
+      const dy = randomTensor(rng, y.shape);
+      const what = `${cfg.x} * ${cfg.f} strides ${cfg.strides} pad ${cfg.pad}`;
+      const dx = nativeAndEmulated(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: cfg.x }) as tf.Tensor);
+      expect(dx.nativeRuns.filter((k) => k.startsWith('descent_amp_f16_conv2d_dx_')).length, what).toBe(1);
+      await expectBitEqual(dx.native, dx.emulated, `dx of ${what}`);
+      const dw = nativeAndEmulated(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: cfg.f }) as tf.Tensor);
+      expect(dw.nativeRuns.filter((k) => k.startsWith('descent_amp_f16_conv2d_dw_')).length, what).toBe(1);
+      await expectBitEqual(dw.native, dw.emulated, `dw of ${what}`);
+      tf.dispose([x, w, y, dy, dx.native, dx.emulated, dw.native, dw.emulated]);
+    }
+  });
+
+  it('conv2d gradients and conv2dTranspose run natively and equal the emulation', async () => {
+    ready();
+    const rng = new Generator(23);
+    const x = randomTensor(rng, [2, 8, 8, 3]);
+    const w = randomTensor(rng, [3, 3, 3, 4]);
+    const wt = randomTensor(rng, [2, 2, 5, 3]);
+    const grads = nativeAndEmulated(() => tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 2, 'same'))))([x, w]));
+    expect(grads.nativeRuns.filter((k) => k.startsWith('descent_amp_f16_conv2d_')).length).toBe(3);
+    await expectBitEqual(grads.native[0], grads.emulated[0], 'dL/dx');
+    await expectBitEqual(grads.native[1], grads.emulated[1], 'dL/dw');
+    const up = nativeAndEmulated(() => tf.conv2dTranspose(x as tf.Tensor4D, wt as tf.Tensor4D, [2, 16, 16, 5], 2, 'same'));
+    expect(up.nativeRuns.filter((k) => k.startsWith('descent_amp_f16_conv2d_dx_')).length).toBe(1);
+    await expectBitEqual(up.native, up.emulated, 'conv2dTranspose');
+    tf.dispose([x, w, wt, ...grads.native, ...grads.emulated, up.native, up.emulated]);
+  });
+
+  it('trains a tfjs-layers Dense/Conv model under autocast: native f16 gives the emulated losses and weights, bit for bit', async () => {
+    ready();
+    const rng = new Generator(24);
+    const x = randomTensor(rng, [8, 6, 6, 2]);
+    const target = randomTensor(rng, [8, 3]);
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        tfl.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2 }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 16, activation: 'relu' }),
+        tfl.layers.dense({ units: 3 }),
+      ],
+    });
+    const initial = model.getWeights().map((t) => t.clone());
+    const train = async (steps: number) => {
+      const losses: number[] = [];
+      for (let s = 0; s < steps; s++) {
+        const { value, grads } = autocast(() => tf.variableGrads(() => tf.losses.meanSquaredError(target, model.apply(x) as tf.Tensor) as tf.Scalar));
+        losses.push(((await value.data()) as Float32Array)[0]);
+        tf.tidy(() => {
+          for (const v of model.trainableWeights) {
+            const variable = (v as unknown as { val: tf.Variable }).val;
+            variable.assign(tf.sub(variable, tf.mul(grads[variable.name], 0.05)));
+          }
+        });
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+      return losses;
+    };
+    registerWebGPUAmpKernels();
+    let start = ran.length;
+    const native = await train(4);
+    const counts = {
+      fusedMatMul: count('descent_amp_f16_matmul_', start) - ran.slice(start).filter((k) => k.startsWith('descent_amp_f16_matmul_') && !k.includes('_fused_')).length,
+      batchMatMul: ran.slice(start).filter((k) => k.startsWith('descent_amp_f16_matmul_') && !k.includes('_fused_')).length,
+      conv2d: count('descent_amp_f16_conv2d_', start) - count('descent_amp_f16_conv2d_d', start),
+      dx: count('descent_amp_f16_conv2d_dx_', start),
+      dw: count('descent_amp_f16_conv2d_dw_', start),
+    };
+    const nativeWeights = await Promise.all(model.getWeights().map(async (t) => Array.from((await t.data()) as Float32Array)));
+    model.setWeights(initial);
+    registerWebGPUAmpKernels({ nativeHalf: false });
+    start = ran.length;
+    const emulated = await train(4);
+    expect(count('descent_amp_f16_', start)).toBe(0);
+    registerWebGPUAmpKernels();
+    // Under a gradient tape tfjs fuses only 'linear' activations, so per step: the last
+    // Dense is a _FusedMatMul; the relu Dense a BatchMatMul, plus 4 BatchMatMuls for the
+    // Dense gradients (2 weights, 1 input, and the relu Dense's input is the flatten).
+    // The relu conv is a Conv2D; both convs' filter gradients and the second conv's
+    // input gradient are backprop kernels. (The linear conv is a FusedConv2D: emulated.)
+    expect(counts).toEqual({ fusedMatMul: 4, batchMatMul: 20, conv2d: 4, dx: 4, dw: 8 });
+    console.log(`Dense/Conv model on lavapipe, native f16 kernels per 4 steps: ${JSON.stringify(counts)}; losses ${native.join(', ')}`);
+    expect(native).toEqual(emulated);
+    expect(native[3]).toBeLessThan(native[0]);
+    const emulatedWeights = await Promise.all(model.getWeights().map(async (t) => Array.from((await t.data()) as Float32Array)));
+    expect(nativeWeights).toEqual(emulatedWeights);
+    tf.dispose([x, target, ...initial]);
+    model.dispose();
+  });
+});
