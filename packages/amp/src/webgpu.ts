@@ -224,7 +224,7 @@ const ACTIVATIONS: Record<string, string> = {
 };
 
 /**
- * How a per-column operand of `_FusedMatMul` (bias, prelu weights) is read: 'col' when it
+ * How a per-column (per-channel) operand of a fused kernel (bias, prelu weights) is read: 'col' when it
  * holds one value per output column (shape [..., N] with ones before), 'one' for a single
  * value; null (decline) for other broadcasts.
  */
@@ -236,7 +236,7 @@ function columnOperand(t: tf.TensorInfo | undefined, N: number): 'col' | 'one' |
   return null;
 }
 
-/** The f32 work `_FusedMatMul` does after the product: add the bias, then the activation. */
+/** The f32 work a fused kernel (`_FusedMatMul`, `FusedConv2D`) does after the sum: add the bias, then the activation. */
 interface MatMulEpilogue {
   bias: 'col' | 'one' | 'none';
   prelu: 'col' | 'one' | 'none';
@@ -255,15 +255,21 @@ function f16BatchMatMul(args: KernelArgs): tf.TensorInfo {
  * rounding of the result to the f16 grid.
  */
 function f16FusedMatMul(args: KernelArgs): tf.TensorInfo {
-  const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-  const transposeB = Boolean(args.attrs.transposeB);
-  const N = (transposeB ? b!.shape[b!.shape.length - 2] : b!.shape[b!.shape.length - 1]) as number;
-  const activation = (args.attrs.activation as string | null | undefined) ?? null;
+  const b = args.inputs.b as tf.TensorInfo;
+  const N = b.shape[b.shape.length - (args.attrs.transposeB ? 2 : 1)];
+  const e = fusedEpilogue(args, N);
+  return e ? f16MatMul(args, e) : (null as never);
+}
+
+/** The epilogue of a fused kernel with N output columns (channels), or null to decline. */
+function fusedEpilogue({ inputs, attrs }: KernelArgs, N: number): MatMulEpilogue | null {
+  const { bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const activation = (attrs.activation as string | null | undefined) ?? null;
   const biasKind = columnOperand(bias ?? undefined, N);
   const preluKind = columnOperand(preluActivationWeights ?? undefined, N);
-  if (biasKind === null || preluKind === null || (activation !== null && !(activation in ACTIVATIONS))) return null as never;
-  if (activation === 'prelu' && preluKind === 'none') return null as never;
-  return f16MatMul(args, { bias: biasKind, prelu: activation === 'prelu' ? preluKind : 'none', activation, alpha: Number(args.attrs.leakyreluAlpha ?? 0.2) });
+  if (biasKind === null || preluKind === null || (activation !== null && !(activation in ACTIVATIONS))) return null;
+  if (activation === 'prelu' && preluKind === 'none') return null;
+  return { bias: biasKind, prelu: activation === 'prelu' ? preluKind : 'none', activation, alpha: Number(attrs.leakyreluAlpha ?? 0.2) };
 }
 
 function epilogueWGSL(e: MatMulEpilogue | null): string {
@@ -402,8 +408,11 @@ function f16MatMul({ inputs, attrs, backend }: KernelArgs, epilogue: MatMulEpilo
   return flat;
 }
 
-/** Conv2D (NHWC) in f16 storage with f32 accumulation; output on the f16 grid. */
-function f16Conv2D({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: tf.KernelBackend }): tf.TensorInfo {
+/**
+ * Conv2D (NHWC) in f16 storage with f32 accumulation; output on the f16 grid. With an
+ * epilogue, FusedConv2D: bias and activation in f32 per output channel, then the rounding.
+ */
+function f16Conv2D({ inputs, attrs, backend }: KernelArgs, epilogue: MatMulEpilogue | null = null): tf.TensorInfo {
   const b = be(backend);
   const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null as never;
@@ -419,18 +428,22 @@ function f16Conv2D({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; 
   );
   const x16 = packF16(b, x);
   const w16 = packF16(b, filter);
+  const extra: tf.TensorInfo[] = [];
+  if (epilogue && epilogue.bias !== 'none') extra.push(packF16(b, inputs.bias as tf.TensorInfo));
+  if (epilogue && epilogue.prelu !== 'none') extra.push(packF16(b, inputs.preluActivationWeights as tf.TensorInfo));
   const size = tf.util.sizeFromShape(info.outShape);
   const c = [info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left];
   const [H, W, C, OH, OW, OC, FH, FW, SH, SW, DH, DW, PT, PL] = c;
   const program = flatProgram(
     info.outShape,
     size,
-    `descent_amp_f16_conv2d_${c.join('_')}`,
-    ['X', 'F'],
+    `descent_amp_f16_conv2d_${epilogue ? `fused_${epilogue.bias}_${epilogue.prelu}_${epilogue.activation}_` : ''}${c.join('_')}`,
+    ['X', 'F', ...(epilogue && epilogue.bias !== 'none' ? ['Bias'] : []), ...(epilogue && epilogue.prelu !== 'none' ? ['Prelu'] : [])],
     `enable f16;
     ${ROUND_WGSL}
     ${LOAD_F16('X')}
     ${LOAD_F16('F')}
+    ${epilogueWGSL(epilogue)}
     fn main(index: i32) {
       if (index >= uniforms.size) { return; }
       let oc = index % ${OC};
@@ -451,13 +464,15 @@ function f16Conv2D({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; 
           }
         }
       }
-      result[index] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(acc)));
+      result[index] = bitcast<f32>(amp_f16_bits_as_f32(bitcast<u32>(amp_epilogue(acc, oc))));
     }`,
-    'size : i32,',
+    'size : i32, alpha : f32,',
   );
-  const flat = b.runWebGPUProgram(program, [x16, w16], 'float32', [{ type: 'int32', data: [size] }]);
-  b.disposeData(x16.dataId);
-  b.disposeData(w16.dataId);
+  const flat = b.runWebGPUProgram(program, [x16, w16, ...extra], 'float32', [
+    { type: 'int32', data: [size] },
+    { type: 'float32', data: [Math.fround(epilogue?.alpha ?? 0)] },
+  ]);
+  for (const t of [x16, w16, ...extra]) b.disposeData(t.dataId);
   return flat;
 }
 
@@ -585,11 +600,18 @@ function f16Conv2DBackpropFilter({ inputs, attrs, backend }: KernelArgs): tf.Ten
   return flat;
 }
 
+/** FusedConv2D (tfjs-layers conv layers, conv2d with bias/activation) as the emulated path computes it. */
+function f16FusedConv2D(args: KernelArgs): tf.TensorInfo {
+  const e = fusedEpilogue(args, (args.inputs.filter as tf.TensorInfo).shape[3]);
+  return e ? f16Conv2D(args, e) : (null as never);
+}
+
 /** The tfjs kernels with a native f16 WGSL kernel, and their kernels. */
 const NATIVE_F16: Record<string, (args: KernelArgs) => tf.TensorInfo> = {
   BatchMatMul: f16BatchMatMul,
   _FusedMatMul: f16FusedMatMul,
-  Conv2D: f16Conv2D,
+  Conv2D: (args) => f16Conv2D(args),
+  FusedConv2D: f16FusedConv2D,
   Conv2DBackpropInput: f16Conv2DBackpropInput,
   Conv2DBackpropFilter: f16Conv2DBackpropFilter,
 };

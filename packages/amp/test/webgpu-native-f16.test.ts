@@ -1,5 +1,5 @@
-// The native f16 WGSL kernels for _FusedMatMul (tfjs-layers Dense) and the conv2d
-// backprop kernels (gradients, conv2dTranspose) on Dawn + Mesa lavapipe, against the
+// The native f16 WGSL kernels for _FusedMatMul (tfjs-layers Dense), FusedConv2D and the
+// conv2d backprop kernels (gradients, conv2dTranspose) on Dawn + Mesa lavapipe, against the
 // emulated path (round inputs, float32 kernel, round output). Each test counts the
 // native programs that ran, so a silent fallback to the emulation fails it. A missing
 // driver fails these tests, never skips them.
@@ -68,10 +68,10 @@ async function expectBitEqual(native: tf.Tensor, emulated: tf.Tensor, what: stri
   expect(bad, `${what}: [${bad}] native 0x${n[bad]?.toString(16)} vs emulated 0x${e[bad]?.toString(16)}`).toBe(-1);
 }
 
-describe('native f16 kernels on webgpu (lavapipe): fused matmul and conv2d backprop', () => {
-  it('registers the five native kernels', () => {
+describe('native f16 kernels on webgpu (lavapipe): fused matmul, fused conv2d and conv2d backprop', () => {
+  it('registers the six native kernels', () => {
     ready();
-    expect([...WEBGPU_NATIVE_F16_KERNELS].sort()).toEqual(['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', '_FusedMatMul']);
+    expect([...WEBGPU_NATIVE_F16_KERNELS].sort()).toEqual(['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', '_FusedMatMul']);
   });
 
   it.each(['simple', 'tiled'] as const)('_FusedMatMul (%s): bias and every activation in f32 after the f16 product, bit-exact with the emulation', async (matmul) => {
@@ -129,6 +129,24 @@ describe('native f16 kernels on webgpu (lavapipe): fused matmul and conv2d backp
     }
   });
 
+  it('FusedConv2D: bias and activation in f32 per channel, bit-exact with the emulation', async () => {
+    ready();
+    const rng = new Generator(25);
+    const x = tf.mul(randomTensor(rng, [2, 7, 7, 3]), 3);
+    const w = randomTensor(rng, [3, 3, 3, 5]);
+    const bias = randomTensor(rng, [5]);
+    const prelu = randomTensor(rng, [5]);
+    for (const activation of ['linear', 'relu', 'relu6', 'leakyrelu', 'prelu', 'sigmoid', 'elu'] as const) {
+      const f = () =>
+        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: [2, 1], pad: 'same', bias, activation, preluActivationWeights: activation === 'prelu' ? prelu : undefined, leakyreluAlpha: 0.3 });
+      const { native, emulated, nativeRuns } = nativeAndEmulated(f);
+      expect(nativeRuns.filter((k) => k.startsWith('descent_amp_f16_conv2d_fused_')).length, activation).toBe(1);
+      await expectBitEqual(native, emulated, `fused conv2d ${activation}`);
+      tf.dispose([native, emulated]);
+    }
+    tf.dispose([x, w, bias, prelu]);
+  });
+
   it('conv2d gradients and conv2dTranspose run natively and equal the emulation', async () => {
     ready();
     const rng = new Generator(23);
@@ -178,10 +196,12 @@ describe('native f16 kernels on webgpu (lavapipe): fused matmul and conv2d backp
     registerWebGPUAmpKernels();
     let start = ran.length;
     const native = await train(4);
+    const only = (pred: (k: string) => boolean) => ran.slice(start).filter(pred).length;
     const counts = {
-      fusedMatMul: count('descent_amp_f16_matmul_', start) - ran.slice(start).filter((k) => k.startsWith('descent_amp_f16_matmul_') && !k.includes('_fused_')).length,
-      batchMatMul: ran.slice(start).filter((k) => k.startsWith('descent_amp_f16_matmul_') && !k.includes('_fused_')).length,
-      conv2d: count('descent_amp_f16_conv2d_', start) - count('descent_amp_f16_conv2d_d', start),
+      fusedMatMul: only((k) => k.startsWith('descent_amp_f16_matmul_') && k.includes('_fused_')),
+      batchMatMul: only((k) => k.startsWith('descent_amp_f16_matmul_') && !k.includes('_fused_')),
+      conv2d: only((k) => /^descent_amp_f16_conv2d_\d/.test(k)),
+      fusedConv2d: only((k) => k.startsWith('descent_amp_f16_conv2d_fused_')),
       dx: count('descent_amp_f16_conv2d_dx_', start),
       dw: count('descent_amp_f16_conv2d_dw_', start),
     };
@@ -195,9 +215,9 @@ describe('native f16 kernels on webgpu (lavapipe): fused matmul and conv2d backp
     // Under a gradient tape tfjs fuses only 'linear' activations, so per step: the last
     // Dense is a _FusedMatMul; the relu Dense a BatchMatMul, plus 4 BatchMatMuls for the
     // Dense gradients (2 weights, 1 input, and the relu Dense's input is the flatten).
-    // The relu conv is a Conv2D; both convs' filter gradients and the second conv's
-    // input gradient are backprop kernels. (The linear conv is a FusedConv2D: emulated.)
-    expect(counts).toEqual({ fusedMatMul: 4, batchMatMul: 20, conv2d: 4, dx: 4, dw: 8 });
+    // The relu conv is a Conv2D, the linear one a FusedConv2D; both convs' filter
+    // gradients and the second conv's input gradient are backprop kernels.
+    expect(counts).toEqual({ fusedMatMul: 4, batchMatMul: 20, conv2d: 4, fusedConv2d: 4, dx: 4, dw: 8 });
     console.log(`Dense/Conv model on lavapipe, native f16 kernels per 4 steps: ${JSON.stringify(counts)}; losses ${native.join(', ')}`);
     expect(native).toEqual(emulated);
     expect(native[3]).toBeLessThan(native[0]);
