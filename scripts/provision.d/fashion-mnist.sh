@@ -28,7 +28,9 @@ export DEBIAN_FRONTEND=noninteractive
 if ! apt-cache show dataset-fashion-mnist >/dev/null 2>&1; then
   $SUDO apt-get update -qq
 fi
-$SUDO apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null
+install() { $SUDO apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null; }
+# Stale package lists name versions the mirror no longer has: refresh once and retry.
+install || { $SUDO apt-get update -qq && install; }
 
 have_all || { echo "fashion-mnist: installed, but $DIR lacks the .gz files" >&2; exit 1; }
 echo "fashion-mnist: installed into $DIR"
