@@ -48,6 +48,12 @@ for (const dir of packages) {
       expect(r.status, r.stdout + r.stderr).toBe(0);
     });
 
+    it('typechecks in strict mode (tsc --noEmit)', () => {
+      const tsc = join(root, 'node_modules', '.bin', 'tsc');
+      const r = spawnSync(tsc, ['--noEmit', '-p', dir], { encoding: 'utf8' });
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+    });
+
     it('imports from a plain Node ESM script and from a CJS script', () => {
       // A package can import itself by name through its exports map.
       const esm = execFileSync(
