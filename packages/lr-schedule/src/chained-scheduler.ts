@@ -2,7 +2,7 @@ import { check, formatValue, InvalidArgumentError } from './errors.js';
 import type { OptimizerLike } from './optimizer.js';
 import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
 import type { Scheduler, SchedulerStateDict } from './scheduler.js';
-import { checkChildren, quietly, type ChildScheduler } from './sequential-lr.js';
+import { checkChildren, childStates, quietly, type ChildScheduler } from './sequential-lr.js';
 
 export interface ChainedSchedulerOptions {
   /**
@@ -76,14 +76,7 @@ export class ChainedScheduler implements Scheduler {
   }
 
   loadStateDict(state: SchedulerStateDict): void {
-    check(state !== null && typeof state === 'object', 'state', state, `state must be an object from stateDict(), got ${formatValue(state)}`);
-    const children = state.schedulers as SchedulerStateDict[] | undefined;
-    check(
-      Array.isArray(children) && children.length === this.schedulers.length,
-      'state.schedulers',
-      children,
-      `state.schedulers must hold ${this.schedulers.length} child states`,
-    );
+    const children = childStates(state, this.schedulers.length);
     this.lastEpoch = state.lastEpoch as number;
     this.lastLr = [...(state.lastLr as number[])];
     children.forEach((c, i) => this.schedulers[i]!.loadStateDict(c));

@@ -28,6 +28,14 @@ export function checkChildren(name: string, optimizer: OptimizerLike, schedulers
   });
 }
 
+/** Validates a container's state dict and returns its children's states. */
+export function childStates(state: SchedulerStateDict, count: number): SchedulerStateDict[] {
+  check(state !== null && typeof state === 'object', 'state', state, `state must be an object from stateDict(), got ${formatValue(state)}`);
+  const children = state.schedulers as SchedulerStateDict[] | undefined;
+  check(Array.isArray(children) && children.length === count, 'state.schedulers', children, `state.schedulers must hold ${count} child states`);
+  return children;
+}
+
 /** Runs replay steps without warnings: they repeat steps that already warned when they first ran. */
 export function quietly(fn: () => void): void {
   const prev = setWarningHandler(() => {});
@@ -135,14 +143,7 @@ export class SequentialLR implements Scheduler {
   }
 
   loadStateDict(state: SchedulerStateDict): void {
-    check(state !== null && typeof state === 'object', 'state', state, `state must be an object from stateDict(), got ${formatValue(state)}`);
-    const children = state.schedulers as SchedulerStateDict[] | undefined;
-    check(
-      Array.isArray(children) && children.length === this.schedulers.length,
-      'state.schedulers',
-      children,
-      `state.schedulers must hold ${this.schedulers.length} child states`,
-    );
+    const children = childStates(state, this.schedulers.length);
     this.lastEpoch = state.lastEpoch as number;
     this.milestones = [...(state.milestones as number[])];
     this.lastLr = [...(state.lastLr as number[])];
