@@ -24,6 +24,19 @@ export async function timeMedian(fn, { runs = 10, warmup = 2 } = {}) {
   return median(times);
 }
 
+/** Calls `fn` until `minRuns` samples and `budgetMs` are both reached (or `maxRuns`); returns the times in ms. */
+export async function sampleTimes(fn, { warmup = 2, minRuns = 5, maxRuns = 30, budgetMs = 4000 } = {}) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times = [];
+  const start = performance.now();
+  while (times.length < maxRuns && (times.length < minRuns || performance.now() - start < budgetMs)) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
 export function machine() {
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }

@@ -9,23 +9,13 @@ import os from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machine, median, table, writeSection } from './_util.mjs';
+import { machine, median, sampleTimes, table, writeSection } from './_util.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = join(dirname(self), '..', '..');
 const icdIndex = join(root, '.cache', 'webgpu-drivers', 'icd.json');
 
-async function sample(fn, { warmup = 2, minRuns = 5, maxRuns = 30, budgetMs = 4000 } = {}) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times = [];
-  const start = performance.now();
-  while (times.length < maxRuns && (times.length < minRuns || performance.now() - start < budgetMs)) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
+const sample = async (fn, options) => median(await sampleTimes(fn, options));
 
 async function measure(which) {
   const tf = await import('@tensorflow/tfjs-core');

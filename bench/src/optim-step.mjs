@@ -11,23 +11,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machine, median, table, writeSection } from './_util.mjs';
+import { machine, median, sampleTimes, table, writeSection } from './_util.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = join(dirname(self), '..', '..');
 const SIZES = [1_000_000, 10_000_000];
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
 
-/** Calls `fn` until `minRuns` samples and `budgetMs` are both reached (or `maxRuns`); returns {ms: median, runs}. */
-async function sample(fn, { warmup, minRuns, maxRuns, budgetMs }) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times = [];
-  const start = performance.now();
-  while (times.length < maxRuns && (times.length < minRuns || performance.now() - start < budgetMs)) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
+/** Median of one block of samples, and how many there were. */
+async function sample(fn, options) {
+  const times = await sampleTimes(fn, options);
   return { ms: median(times), runs: times.length };
 }
 

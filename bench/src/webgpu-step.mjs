@@ -7,24 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machine, median, table, writeSection } from './_util.mjs';
+import { machine, median, sampleTimes, table, writeSection } from './_util.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = join(dirname(self), '..', '..');
 const icdIndex = join(root, '.cache', 'webgpu-drivers', 'icd.json');
-
-/** Runs `fn` until `minRuns` samples and `budgetMs` are both reached (or `maxRuns`); returns the samples in ms. */
-async function sample(fn, { warmup, minRuns, maxRuns, budgetMs }) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times = [];
-  const start = performance.now();
-  while (times.length < maxRuns && (times.length < minRuns || performance.now() - start < budgetMs)) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return times;
-}
 
 async function measure(which) {
   const tf = await import('@tensorflow/tfjs-core');
@@ -49,7 +36,7 @@ async function measure(which) {
     await corner.data();
     corner.dispose();
   };
-  const mm = await sample(matmul, { warmup: 2, minRuns: 5, maxRuns: 30, budgetMs: slow ? 15_000 : 8_000 });
+  const mm = await sampleTimes(matmul, { warmup: 2, minRuns: 5, maxRuns: 30, budgetMs: slow ? 15_000 : 8_000 });
 
   // One SGD step of a 784-256-10 MLP at batch 64: forward, backward, update; the loss read back.
   const v = (shape) => tf.variable(tf.mul(tf.randomNormal(shape), 0.05));
@@ -70,7 +57,7 @@ async function measure(which) {
     loss.dispose();
   };
   const before = tf.memory().numTensors;
-  const st = await sample(step, { warmup: 3, minRuns: 10, maxRuns: 50, budgetMs: slow ? 15_000 : 8_000 });
+  const st = await sampleTimes(step, { warmup: 3, minRuns: 10, maxRuns: 50, budgetMs: slow ? 15_000 : 8_000 });
   const leaked = tf.memory().numTensors - before;
   return {
     info: { driver: info.driver, description: info.description, float16: info.features?.includes?.('shader-f16') ?? false },
