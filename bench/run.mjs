@@ -19,11 +19,17 @@ for (const file of benches) {
   if (r.status !== 0) console.error(`bench ${file} failed with exit ${r.status}; keeping its previous results`);
 }
 
+// Foundation first, then each package's sections; anything else after them, by name.
+const ORDER = ['step-cpu-wasm', 'webgpu-step', 'mnist-epoch', 'optim-step', 'lr-steps', 'amp-round', 'amp-autocast', 'mnist-load'];
+const rank = (f) => {
+  const i = ORDER.indexOf(f.replace(/\.md$/, ''));
+  return i === -1 ? ORDER.length : i;
+};
 const resultsDir = join(here, 'results');
 const sections = existsSync(resultsDir)
   ? readdirSync(resultsDir)
       .filter((f) => f.endsWith('.md'))
-      .sort()
+      .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
       .map((f) => readFileSync(join(resultsDir, f), 'utf8').trim())
   : [];
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
