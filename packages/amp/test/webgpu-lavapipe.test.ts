@@ -2,27 +2,24 @@
 // WGSL rounding and unscale kernels against their fallbacks, and autocast's native
 // f16 matmul/conv2d against the emulated path. The drivers come from
 // scripts/provision.d/webgpu.sh; a missing driver fails these tests, never skips them.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { Generator, useBackend } from '@descent/core';
 import { assertKernelMatchesFallback, randomTensor } from '@descent/core/testing';
 import { webgpuAdapter } from '@descent/backend-webgpu';
+import { useDriver } from '../../backend-webgpu/test/drivers.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GradScaler, ampRoundHalf, ampUnscale, autocast, roundToBFloat16, roundToFloat16 } from '../src/index.js';
 import { registerWebGPUAmpKernels } from '../src/webgpu.js';
-
-const index = join(import.meta.dirname, '..', '..', '..', '.cache', 'webgpu-drivers', 'icd.json');
 
 let setupError: unknown;
 let nativeHalf = false;
 const codes: string[] = [];
 beforeAll(async () => {
   try {
-    if (!existsSync(index)) throw new Error(`${index} is missing: run \`bash scripts/provision.d/webgpu.sh\` (as root) first`);
-    process.env.VK_ICD_FILENAMES = (JSON.parse(readFileSync(index, 'utf8')) as Record<string, string>).lavapipe;
-    delete process.env.VK_DRIVER_FILES;
+    useDriver('lavapipe');
     await useBackend(webgpuAdapter);
     tf.env().set('WEBGPU_CPU_FORWARD', false);
     nativeHalf = registerWebGPUAmpKernels().nativeHalf;

@@ -3,27 +3,22 @@
 // emulated path (round inputs, float32 kernel, round output). Each test counts the
 // native programs that ran, so a silent fallback to the emulation fails it. A missing
 // driver fails these tests, never skips them.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Generator, useBackend } from '@descent/core';
 import { randomTensor } from '@descent/core/testing';
 import { webgpuAdapter } from '@descent/backend-webgpu';
+import { useDriver } from '../../backend-webgpu/test/drivers.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { autocast, roundToFloat16 } from '../src/index.js';
 import { WEBGPU_NATIVE_F16_KERNELS, registerWebGPUAmpKernels } from '../src/webgpu.js';
-
-const index = join(import.meta.dirname, '..', '..', '..', '.cache', 'webgpu-drivers', 'icd.json');
 
 let setupError: unknown;
 // shaderKey of every WebGPU program run, to count the native ones.
 const ran: string[] = [];
 beforeAll(async () => {
   try {
-    if (!existsSync(index)) throw new Error(`${index} is missing: run \`bash scripts/provision.d/webgpu.sh\` (as root) first`);
-    process.env.VK_ICD_FILENAMES = (JSON.parse(readFileSync(index, 'utf8')) as Record<string, string>).lavapipe;
-    delete process.env.VK_DRIVER_FILES;
+    useDriver('lavapipe');
     await useBackend(webgpuAdapter);
     tf.env().set('WEBGPU_CPU_FORWARD', false);
     if (!registerWebGPUAmpKernels().nativeHalf) throw new Error('lavapipe offers no shader-f16: native f16 kernels are off');
