@@ -3,6 +3,8 @@
 // It is shared by the page (webgpu, wasm) and by Node (cpu), so that all
 // three run exactly the same ops on exactly the same numbers.
 import * as tf from '@tensorflow/tfjs-core';
+// The same hash-based inputs as the Node suites (tf.random differs between backends).
+import { fixed } from '../workload.js';
 
 /** A tensor as plain data, so it survives the trip out of the page as JSON. */
 export interface PlainTensor {
@@ -11,26 +13,6 @@ export interface PlainTensor {
 }
 
 export type WorkloadResult = Record<string, PlainTensor>;
-
-/**
- * Deterministic values in [-scale, scale], from an integer hash rather than
- * tf.random, whose generators differ between backends.
- */
-export function fixedValues(size: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    let h = Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(seed + 1, 0x85ebca77);
-    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-    h ^= h >>> 13;
-    out[i] = (((h >>> 0) % 2001) / 1000 - 1) * scale;
-  }
-  return out;
-}
-
-function fixed(shape: number[], seed: number, scale = 1): tf.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(fixedValues(size, seed, scale), shape, 'float32');
-}
 
 // Odd sizes, so the GPU shaders' partial tiles are exercised too.
 const M = 33;
