@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { activate, expectClose, on, randomArray, type Engine } from './util.js';
+import { activate, expectClose, expectNoLeak, on, randomArray, type Engine } from './util.js';
 
 const ACTIVATIONS = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'] as const;
 const TRANSPOSES: [boolean, boolean][] = [
@@ -103,13 +103,7 @@ describe('_FusedMatMul on Descent wasm', () => {
           tf.fused.matMul({ a: tf.reshape(a, [2 * M, K]), b: b2, transposeB: tb, bias: tf.ones([1]), activation: 'elu' });
         }
       });
-    run();
-    const before = tf.memory();
-    run();
-    const after = tf.memory();
-    expect(after.numTensors).toBe(before.numTensors);
-    expect(after.numDataBuffers).toBe(before.numDataBuffers);
-    expect(after.numBytes).toBe(before.numBytes);
+    expectNoLeak(run);
     tf.dispose([a, b, bias]);
   });
 });

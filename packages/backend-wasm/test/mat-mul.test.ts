@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { matMulKernelsInstalled } from '../src/index.js';
-import { activate, expectClose, on, randomArray, type Engine } from './util.js';
+import { activate, expectClose, expectNoLeak, on, randomArray, type Engine } from './util.js';
 
 const swap = (shape: number[], t: boolean) => (t ? [...shape.slice(0, -2), shape[shape.length - 1], shape[shape.length - 2]] : shape);
 const TRANSPOSES: [boolean, boolean][] = [
@@ -87,13 +87,7 @@ describe('BatchMatMul on Descent wasm', () => {
         tf.matMul(w, w, true, false);
       });
     };
-    run();
-    const before = tf.memory();
-    run();
-    const after = tf.memory();
-    expect(after.numTensors).toBe(before.numTensors);
-    expect(after.numDataBuffers).toBe(before.numDataBuffers);
-    expect(after.numBytes).toBe(before.numBytes);
+    expectNoLeak(run);
     tf.dispose([a, b, w]);
   });
 });

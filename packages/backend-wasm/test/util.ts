@@ -50,3 +50,14 @@ export function expectClose(actual: Result, expected: Result, what: string, rtol
   }
   expect(at, `${what}: element ${at} is ${actual.data[at]}, expected ${expected.data[at]}`).toBe(-1);
 }
+
+/** Runs `run` twice and checks the second run leaves tensors, buffers and bytes exactly as they were. */
+export function expectNoLeak(run: () => void): void {
+  run();
+  const before = tf.memory();
+  run();
+  const after = tf.memory();
+  expect(after.numTensors).toBe(before.numTensors);
+  expect(after.numDataBuffers).toBe(before.numDataBuffers);
+  expect(after.numBytes).toBe(before.numBytes);
+}
