@@ -173,6 +173,10 @@ describe('native f16 kernels on webgpu (lavapipe): fused matmul, fused conv2d an
       ],
     });
     const initial = model.getWeights().map((t) => t.clone());
+    // tfjs picks a split-K matmul (float atomicAdd: summation order varies run to run) for
+    // some of the float32 products both paths share; the packed program is deterministic.
+    const programType = tf.env().get('WEBGPU_MATMUL_PROGRAM_TYPE');
+    tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', 3 /* MatMulPackedProgram */);
     const train = async (steps: number) => {
       const losses: number[] = [];
       for (let s = 0; s < steps; s++) {
@@ -218,6 +222,7 @@ describe('native f16 kernels on webgpu (lavapipe): fused matmul, fused conv2d an
     expect(native[3]).toBeLessThan(native[0]);
     const emulatedWeights = await Promise.all(model.getWeights().map(async (t) => Array.from((await t.data()) as Float32Array)));
     expect(nativeWeights).toEqual(emulatedWeights);
+    tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', programType);
     tf.dispose([x, target, ...initial]);
     model.dispose();
   });
