@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DescentError, InvalidArgumentError, type BackendAdapter, type BackendCapabilities } from '@descent/core';
 import { installMatMulKernels, uninstallMatMulKernels } from './kernels/install.js';
+import { heapMemory, startKernelPool, stopKernelPool, type HeapBackend } from './optim/module.js';
 import { registerOptimKernels } from './optim/register.js';
-import { isNode, locateWasmFolder, type WasmPaths } from './wasm-paths.js';
+import { registerThreadedWasmBackend } from './threads/threaded-wasm.js';
+import { importNode, isNode, locateWasmFolder, type WasmPaths } from './wasm-paths.js';
 
 // tf.findBackend would start creating the backend, before the paths are set.
 const wasmBackendCreated = () => (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm != null;
@@ -15,16 +17,54 @@ export interface WasmAdapterOptions {
    * leaves tfjs's setting alone in Node too.
    */
   wasmPaths?: WasmPaths | null;
-  /** XNNPACK threads where the browser allows threads (never in Node). Default: tfjs's choice. */
+  /**
+   * Threads for XNNPACK (matmuls, convolutions) and, in Node, for the
+   * optimizer kernels. Default in Node: the machine's cores, at most 8 (tfjs's
+   * threaded build starts 8 pthread workers); `1` runs tfjs-wasm's
+   * single-threaded build with no workers. In browsers tfjs decides, and
+   * uses threads only on cross-origin isolated pages.
+   */
   threads?: number;
   /** Use Descent's fast matmul kernels. Default true; false keeps tfjs-wasm's own. */
   fastMatMul?: boolean;
 }
 
+const MAX_THREADS = 8;
+
+/** The default thread count in Node: the cores this process may use, at most 8. */
+async function nodeThreads(): Promise<number> {
+  const os = await importNode('node:os');
+  const cores: number = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(MAX_THREADS, cores));
+}
+
+/**
+ * Splits the optimizer kernels across `threads` threads when the heap is
+ * shared; the pool stops when the backend is disposed. Returns the count in use.
+ */
+async function startPool(threads: number): Promise<number> {
+  const backend = tf.findBackend('wasm') as unknown as HeapBackend & { dispose(): void };
+  const memory = heapMemory(backend);
+  try {
+    const inUse = await startKernelPool(memory, threads);
+    if (inUse > 1 && !Object.hasOwn(backend, 'dispose')) {
+      const dispose = backend.dispose.bind(backend);
+      backend.dispose = () => {
+        void stopKernelPool(memory);
+        dispose();
+      };
+    }
+    return inUse;
+  } catch (err) {
+    console.warn(`@descent/backend-wasm: optimizer kernel threads failed to start (${String(err)}); they run on one thread`);
+    return 1;
+  }
+}
+
 /** An adapter for tfjs-backend-wasm (WASM SIMD, XNNPACK), with its own options. */
 export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdapter {
-  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
-    throw new InvalidArgumentError('threads', options.threads, `Invalid threads: ${options.threads} (expected an integer >= 1)`);
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= MAX_THREADS)) {
+    throw new InvalidArgumentError('threads', options.threads, `Invalid threads: ${options.threads} (expected an integer from 1 to ${MAX_THREADS})`);
   }
   const capabilities: BackendCapabilities = { float16: false, fusedKernels: [], limits: {}, info: {} };
   let pending: Promise<void> | undefined;
@@ -33,11 +73,17 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     let wasmFolder = '';
     // Paths and threads only matter before tfjs creates the wasm backend.
+    let threads = options.threads;
     if (!wasmBackendCreated()) {
       let paths = options.wasmPaths;
       if (paths === undefined && isNode()) paths = (wasmFolder = (await locateWasmFolder()) ?? '') || undefined;
       if (paths != null) wasm.setWasmPaths(paths);
-      if (options.threads !== undefined) wasm.setThreadsCount(options.threads);
+      if (isNode()) {
+        threads ??= await nodeThreads();
+        // tfjs itself never starts its threaded build in Node; we do, from a folder on disk.
+        if (threads > 1 && typeof paths === 'string') await registerThreadedWasmBackend(paths, threads);
+        else wasm.setThreadsCount(1);
+      } else if (threads !== undefined) wasm.setThreadsCount(threads);
     }
     if (tf.getBackend() !== 'wasm' || !wasmBackendCreated()) {
       const ok = await tf.setBackend('wasm');
@@ -52,16 +98,16 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
     if (options.fastMatMul === false) uninstallMatMulKernels();
     else installMatMulKernels();
     const optimKernels = registerOptimKernels();
-    const [simd, multithread] = await Promise.all([
-      tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
-      tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
-    ]);
+    const xnnThreads = wasm.getThreadsCount();
+    const optimThreads = optimKernels && isNode() ? await startPool(xnnThreads) : 1;
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     capabilities.info = {
       simd: simd === true,
-      multithread: multithread === true,
-      threads: wasm.getThreadsCount(),
+      multithread: xnnThreads > 1,
+      threads: xnnThreads,
       fastMatMul: options.fastMatMul !== false,
       optimKernels,
+      optimThreads,
       ...(wasmFolder ? { wasmFolder } : {}),
     };
   }

@@ -9,7 +9,7 @@ export function isNode(): boolean {
 }
 
 // A variable specifier keeps browser bundlers from trying to bundle Node built-ins.
-const importNode = (specifier: string): Promise<any> => import(/* @vite-ignore */ specifier);
+export const importNode = (specifier: string): Promise<any> => import(/* @vite-ignore */ specifier);
 
 /** Where resolution starts: this module (also inside a bundle), then the app's entry script and working folder. */
 function resolutionBases(): string[] {

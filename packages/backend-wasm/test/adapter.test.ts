@@ -1,3 +1,4 @@
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { InvalidArgumentError, activeAdapter, useBackend } from '@descent/core';
@@ -12,8 +13,9 @@ describe('wasm adapter', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(matMulKernelsInstalled()).toBe(true);
     expect(adapter.capabilities.float16).toBe(false);
-    // Node 20's V8 has WASM SIMD; tfjs-wasm uses no threads in Node.
-    expect(adapter.capabilities.info).toMatchObject({ simd: true, multithread: false, threads: 1, fastMatMul: true });
+    // Node 20's V8 has WASM SIMD; the adapter starts tfjs-wasm's threaded build with a thread per core.
+    const threads = Math.min(8, os.availableParallelism());
+    expect(adapter.capabilities.info).toMatchObject({ simd: true, multithread: threads > 1, threads, optimThreads: threads, fastMatMul: true });
   });
 
   it('starts through the adapter object, and is idempotent', async () => {
@@ -44,5 +46,6 @@ describe('wasm adapter', () => {
   it('rejects a bad thread count, naming it', () => {
     expect(() => createWasmAdapter({ threads: 0 })).toThrow(InvalidArgumentError);
     expect(() => createWasmAdapter({ threads: 1.5 })).toThrow(/Invalid threads: 1.5/);
+    expect(() => createWasmAdapter({ threads: 9 })).toThrow(/Invalid threads: 9 \(expected an integer from 1 to 8\)/);
   });
 });

@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 // package for its wasm parity tests, and a dependency back would be a cycle.
 import { kernelCases } from '../../optim/src/index.js';
 import { optimKernelNames, wasmAdapter } from '../src/index.js';
+import { heapMemory, type HeapBackend } from '../src/optim/module.js';
+import { adamCase, expectMatchesFallback } from './adam-case.js';
 
 // kernelCases() makes 1..97 values per case; tiling them k times gives sizes up
 // to ~10k (most not multiples of 4), so both the v128 loop and the scalar tail
@@ -55,26 +57,15 @@ describe('optim kernels on wasm', () => {
   }
 
   it('a kernel whose outputs grow the heap still reads and writes the right tensors', async () => {
-    const op = kernelCases().find((c) => c.op.name === 'AdamStep')!.op;
-    const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
+    const memory = heapMemory(tf.backend() as unknown as HeapBackend);
     // Each tensor a quarter of the heap, made from JS arrays (no freed heap chunks
     // left behind): the three outputs cannot fit in what growing for the inputs left over.
-    const n = Math.ceil(memory.buffer.byteLength / 16) + 3;
-    const r = (seed: number, f: (x: number) => number) => tf.tensor1d(Float32Array.from({ length: n }, (_, i) => f(Math.sin(seed * 1e4 + i * 1.618))));
-    const inputs = { param: r(1, (x) => x), grad: r(2, (x) => x), expAvg: r(3, (x) => 0.1 * x), expAvgSq: r(4, (x) => 0.01 * x * x) };
-    const attrs = { maximize: false, weightDecay: 0.01, paramScale: 1, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, eps: 1e-8, stepSize: 0.003, biasCorrection2Sqrt: 0.05 };
+    const c = adamCase(Math.ceil(memory.buffer.byteLength / 16) + 3);
     const heapBefore = memory.buffer.byteLength;
-    const fast = op(inputs, attrs);
+    const fast = c.op(c.inputs, c.attrs);
     expect(memory.buffer.byteLength).toBeGreaterThan(heapBefore);
-    const ref = op.fallback(inputs, attrs);
-    for (const name of op.outputs) {
-      const a = await fast[name].data();
-      const b = await ref[name].data();
-      let bad = 0;
-      for (let i = 0; i < n; i++) if (!(Math.abs(a[i] - b[i]) <= 1e-6 + 1e-5 * Math.abs(b[i]))) bad++;
-      expect(bad, name).toBe(0);
-    }
-    tf.dispose([...Object.values(inputs), ...Object.values(fast), ...Object.values(ref)]);
+    await expectMatchesFallback(c, fast);
+    tf.dispose(Object.values(c.inputs));
   });
 
   it('a kernel rejects inputs of the wrong size or dtype, naming them', () => {

@@ -1,5 +1,6 @@
 import { DescentError } from '@descent/core';
 import { OPTIM_WASM_PLAIN, OPTIM_WASM_SHARED } from './generated/optim-wasm.js';
+import { KernelPool, POINTER_ARGS } from './pool.js';
 
 /** Exports of asm/optim.ts: pointers are byte offsets into tfjs-wasm's heap, flags are 0/1. */
 export interface OptimExports {
@@ -33,6 +34,8 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 const modules: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
 // One instance per tfjs heap: a wasm backend created anew has a new memory.
 const instances = new WeakMap<WebAssembly.Memory, OptimExports>();
+const pools = new WeakMap<WebAssembly.Memory, KernelPool>();
+const pooled = new WeakMap<WebAssembly.Memory, OptimExports>();
 
 /** The module's bytes: `shared` imports a shared memory (tfjs-wasm with threads). */
 export function optimWasmBytes(shared: boolean): Uint8Array<ArrayBuffer> {
@@ -42,7 +45,9 @@ export function optimWasmBytes(shared: boolean): Uint8Array<ArrayBuffer> {
 /** The memory tfjs-wasm keeps its tensors in. */
 export function heapMemory(backend: HeapBackend): WebAssembly.Memory {
   const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
-  if (!(memory instanceof WebAssembly.Memory) || memory.buffer !== backend.wasm.HEAPU8.buffer) {
+  // A shared heap may have grown on another thread since tfjs last refreshed HEAPU8.
+  const same = memory instanceof WebAssembly.Memory && (memory.buffer === backend.wasm.HEAPU8.buffer || isShared(memory));
+  if (!same) {
     throw new DescentError('tfjs-backend-wasm does not expose its WebAssembly.Memory (expected backend.wasm.asm.memory)');
   }
   return memory;
@@ -53,13 +58,52 @@ export function heapMemory(backend: HeapBackend): WebAssembly.Memory {
  * module is synchronous and cheap, and happens once per memory.
  */
 export function optimExportsFor(memory: WebAssembly.Memory): OptimExports {
+  const viaPool = pooled.get(memory);
+  if (viaPool) return viaPool;
   let exports = instances.get(memory);
   if (!exports) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const key = shared ? 'shared' : 'plain';
-    const module = (modules[key] ??= new WebAssembly.Module(optimWasmBytes(shared)));
-    exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as OptimExports;
+    exports = new WebAssembly.Instance(moduleFor(memory), { env: { memory } }).exports as unknown as OptimExports;
     instances.set(memory, exports);
   }
   return exports;
+}
+
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+function moduleFor(memory: WebAssembly.Memory): WebAssembly.Module {
+  const shared = isShared(memory);
+  const key = shared ? 'shared' : 'plain';
+  return (modules[key] ??= new WebAssembly.Module(optimWasmBytes(shared)));
+}
+
+/**
+ * Runs the elementwise kernels on `threads` threads from now on (Node, shared
+ * heap only; otherwise a no-op that returns 1). Returns the thread count.
+ */
+export async function startKernelPool(memory: WebAssembly.Memory, threads: number): Promise<number> {
+  const running = pools.get(memory);
+  if (running) return running.threads;
+  if (threads <= 1 || !isShared(memory)) return 1;
+  const pool = await KernelPool.start(moduleFor(memory), memory, threads);
+  const k = optimExportsFor(memory);
+  const viaPool = { ...k } as Record<string, unknown>;
+  for (const name of Object.keys(POINTER_ARGS)) viaPool[name] = (...args: number[]) => pool.call(k, name, args);
+  pools.set(memory, pool);
+  pooled.set(memory, viaPool as unknown as OptimExports);
+  return threads;
+}
+
+/** The running pool of `memory`, if any. */
+export function kernelPoolOf(memory: WebAssembly.Memory): KernelPool | undefined {
+  return pools.get(memory);
+}
+
+/** Stops the pool of `memory`, if any; the kernels run on one thread again. */
+export async function stopKernelPool(memory: WebAssembly.Memory): Promise<void> {
+  const pool = pools.get(memory);
+  pools.delete(memory);
+  pooled.delete(memory);
+  await pool?.close();
 }

@@ -1,0 +1,184 @@
+import { DescentError } from '@descent/core';
+import { importNode } from '../wasm-paths.js';
+import type { OptimExports } from './module.js';
+
+// Runs the optimizer kernels on several threads over tfjs-wasm's heap, when
+// that heap is a shared memory (tfjs-wasm with threads). Each worker has its
+// own instance of the kernel module on the same memory; a step is split into
+// contiguous parts, one per thread, and the main thread takes part 0 and then
+// waits, so `step()` stays synchronous. Every kernel but LAMB's (which reduces
+// over the whole tensor for its trust ratio) is elementwise, and each element
+// is computed by the same code wherever the part boundaries fall, so results
+// are bit-identical to one thread.
+
+/** How many byte-offset arguments come before `n` in each elementwise export of asm/optim.ts. */
+export const POINTER_ARGS: Readonly<Record<string, number>> = {
+  sgd: 3,
+  sgdMomentum: 5,
+  adam: 9,
+  adagrad: 5,
+  rmsprop: 9,
+  adadelta: 7,
+  adamax: 7,
+  nadam: 7,
+  radam: 7,
+  lion: 5,
+};
+
+/** Below this many elements a wake-up of the workers costs more than it saves. */
+export const MIN_PARALLEL = 1 << 15;
+
+const NAMES = Object.keys(POINTER_ARGS);
+const MAX_ARGS = 32;
+// Int32 control words.
+const SEQ = 0; // bumped for every job; workers wait on it
+const DONE = 1; // parts finished by workers
+const FN = 2; // index into NAMES, or -1 to stop
+const COUNT = 3; // number of arguments
+const WAIT_MS = 10_000;
+// Sleeping in Atomics.wait and being woken costs ~35 µs each way on this kind
+// of VM, more than a 64K-element part takes. So a worker polls for the next
+// job a while after each one (the next parameter of the same step follows
+// within microseconds), and the main thread polls for the workers' parts.
+const WORKER_SPIN_MS = 0.2;
+const MAIN_SPIN_MS = 2;
+
+/**
+ * The arguments of part `i` of `parts`: every non-null pointer before `n`
+ * moves to the part's first element, `n` becomes the part's length. Parts are
+ * multiples of 16 elements (whole cache lines). Null when the part is empty.
+ */
+export function partArgs(args: ArrayLike<number>, count: number, pointers: number, i: number, parts: number): number[] | null {
+  const n = args[pointers];
+  const chunk = Math.ceil(n / parts / 16) * 16;
+  const start = i * chunk;
+  const end = Math.min(n, start + chunk);
+  if (start >= end) return null;
+  const out: number[] = [];
+  for (let j = 0; j < count; j++) out.push(args[j]);
+  for (let j = 0; j < pointers; j++) if (out[j] !== 0) out[j] += 4 * start;
+  out[pointers] = end - start;
+  return out;
+}
+
+// The worker: instantiate the module on the shared memory, then run parts until told to stop.
+// An async function with a dynamic import: the same text runs whether Node
+// treats eval'd worker code as CommonJS or (under --input-type=module) as ESM.
+const WORKER = `
+(async () => {
+const { parentPort, workerData } = await import('node:worker_threads');
+const { module, memory, control, args, index, parts, names, pointers } = workerData;
+const partArgs = ${partArgs.toString()};
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const ctl = new Int32Array(control);
+const f64 = new Float64Array(args);
+let seen = Atomics.load(ctl, ${SEQ});
+parentPort.postMessage('ready');
+for (;;) {
+  const until = performance.now() + ${WORKER_SPIN_MS};
+  while (Atomics.load(ctl, ${SEQ}) === seen && performance.now() < until);
+  Atomics.wait(ctl, ${SEQ}, seen);
+  seen = Atomics.load(ctl, ${SEQ});
+  const fn = ctl[${FN}];
+  if (fn < 0) break;
+  const a = partArgs(f64, ctl[${COUNT}], pointers[fn], index, parts);
+  if (a) k[names[fn]](...a);
+  Atomics.add(ctl, ${DONE}, 1);
+  Atomics.notify(ctl, ${DONE});
+}
+})();
+`;
+
+interface NodeWorker {
+  once(event: string, listener: (value: unknown) => void): void;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
+/** A pool of `threads - 1` workers (the main thread is the last one) running the kernel module on one shared memory. */
+export class KernelPool {
+  readonly threads: number;
+  /** Calls that were split across the threads. */
+  parallelCalls = 0;
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(16));
+  private readonly args = new Float64Array(new SharedArrayBuffer(8 * MAX_ARGS));
+  private workers: NodeWorker[] = [];
+  private broken = false;
+
+  private constructor(threads: number) {
+    this.threads = threads;
+  }
+
+  /** Starts the workers and resolves once all of them have instantiated the module. */
+  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<KernelPool> {
+    const pool = new KernelPool(threads);
+    const { Worker } = await importNode('node:worker_threads');
+    const pointers = NAMES.map((name) => POINTER_ARGS[name]);
+    const started: Array<Promise<unknown>> = [];
+    for (let index = 1; index < threads; index++) {
+      const worker: NodeWorker = new Worker(WORKER, {
+        eval: true,
+        workerData: { module, memory, control: pool.ctl.buffer, args: pool.args.buffer, index, parts: threads, names: NAMES, pointers },
+      });
+      worker.unref(); // a waiting worker must not keep Node alive
+      pool.workers.push(worker);
+      started.push(
+        new Promise((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+          worker.once('exit', (code) => reject(new DescentError(`optimizer kernel worker exited with code ${String(code)} before it started`)));
+        }),
+      );
+    }
+    try {
+      await Promise.all(started);
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  /** Calls export `name` of `k` (the main thread's instance), split across the pool when it is elementwise and large. */
+  call(k: OptimExports, name: string, args: number[]): void {
+    const fn = NAMES.indexOf(name);
+    const pointers = POINTER_ARGS[name];
+    const run = k[name as keyof OptimExports] as (...a: number[]) => void;
+    if (this.broken || this.workers.length === 0 || fn < 0 || args[pointers] < MIN_PARALLEL) {
+      run(...args);
+      return;
+    }
+    const { ctl } = this;
+    this.parallelCalls++;
+    this.args.set(args);
+    ctl[COUNT] = args.length;
+    ctl[FN] = fn;
+    Atomics.store(ctl, DONE, 0);
+    Atomics.add(ctl, SEQ, 1);
+    Atomics.notify(ctl, SEQ);
+    const mine = partArgs(args, args.length, pointers, 0, this.threads);
+    if (mine) run(...mine);
+    const want = this.workers.length;
+    const spinUntil = performance.now() + MAIN_SPIN_MS;
+    while (Atomics.load(ctl, DONE) < want && performance.now() < spinUntil);
+    const deadline = Date.now() + WAIT_MS;
+    for (let done = Atomics.load(ctl, DONE); done < want; done = Atomics.load(ctl, DONE)) {
+      if (Atomics.wait(ctl, DONE, done, WAIT_MS) === 'timed-out' && Date.now() >= deadline) {
+        // A worker died: finish on this thread from now on (its part may be
+        // missing from this step's outputs, so the step fails loudly).
+        this.broken = true;
+        throw new DescentError(`optimizer kernel workers did not finish ${name} within ${WAIT_MS} ms; later steps run on one thread`);
+      }
+    }
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    Atomics.store(this.ctl, FN, -1);
+    Atomics.add(this.ctl, SEQ, 1);
+    Atomics.notify(this.ctl, SEQ);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
