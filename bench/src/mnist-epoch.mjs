@@ -93,7 +93,8 @@ async function main() {
 One epoch over all ${SAMPLES.toLocaleString('en')} MNIST training images (batch ${BATCH}, ${steps} steps) of a 784-256-10 MLP
 (ReLU, softmax, categorical cross-entropy, SGD lr ${LR}) with \`model.fit\`. *Stock* is \`@tensorflow/tfjs-backend-wasm\` 4.22 as
 shipped; *Descent* is \`useBackend(wasmAdapter)\` from \`@descent/backend-wasm\`, whose BatchMatMul/_FusedMatMul kernels send
-the backward pass's transposed products to XNNPACK instead of tfjs-wasm's scalar loop. Each epoch is its own process
+the backward pass's transposed products to XNNPACK instead of tfjs-wasm's scalar loop, on tfjs-wasm's threaded build
+(stock runs single-threaded in Node; Descent uses a thread per core, here 2). Each epoch is its own process
 (stock and Descent alternating), from the same initial weights and data order; the time covers \`model.fit\` only. Median of ${repeats}.
 
 ${table(

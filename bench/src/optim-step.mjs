@@ -36,9 +36,12 @@ async function measure(backend) {
   const { useBackend } = await import('@descent/core');
   const optim = await import('@descent/optim');
   let info = '';
-  if (backend === 'wasm') {
-    const { wasmAdapter } = await import('@descent/backend-wasm');
-    await useBackend(wasmAdapter);
+  if (backend === 'wasm' || backend === 'wasm1') {
+    const { createWasmAdapter, wasmAdapter } = await import('@descent/backend-wasm');
+    const adapter = backend === 'wasm' ? wasmAdapter : createWasmAdapter({ threads: 1 });
+    await useBackend(adapter);
+    const { threads, optimThreads } = adapter.capabilities.info;
+    info = `XNNPACK threads ${threads}, optimizer kernel threads ${optimThreads}`;
   } else if (backend === 'webgpu') {
     const { webgpuAdapter } = await import('@descent/backend-webgpu');
     await useBackend(webgpuAdapter);
@@ -128,7 +131,7 @@ const loadBefore = load();
 const torchRuns = [runTorch()];
 const runs = [runChild('wasm')];
 torchRuns.push(runTorch());
-runs.push(runChild('cpu'), runChild('webgpu'));
+runs.push(runChild('wasm1'), runChild('cpu'), runChild('webgpu'));
 torchRuns.push(runTorch());
 const loadAfter = load();
 const torch = torchRuns.find((t) => !t.error) ?? torchRuns[0];
@@ -143,7 +146,7 @@ console.log(JSON.stringify({ runs, torch }));
 const f = (ms) => (ms == null ? '–' : ms.toFixed(ms < 10 ? 2 : ms < 100 ? 1 : 0));
 const x = (a, b) => (a == null || b == null ? '–' : `${(a / b).toFixed(a / b < 10 ? 2 : 1)}×`);
 const label = (n) => `${n / 1e6}M`;
-const names = { wasm: 'wasm', cpu: 'cpu', webgpu: 'webgpu (lavapipe)' };
+const names = { wasm: 'wasm', wasm1: 'wasm, `threads: 1`', cpu: 'cpu', webgpu: 'webgpu (lavapipe)' };
 const torchMs = (opt, n) => torch.results?.find((r) => r.optimizer === opt && r.n === n)?.ms;
 const rows = [];
 const verdicts = [];
@@ -158,7 +161,7 @@ for (const run of runs) {
       const d = run.results.find((r) => r.who === 'descent' && r.optimizer === opt && r.n === n);
       const pt = torchMs(opt, n);
       rows.push([names[run.backend], opt, label(n), `${f(d.ms)} (${d.fused})`, f(tfMs), x(tfMs, d.ms), f(pt), x(pt, d.ms)]);
-      const target = { cpu: 20, wasm: 4, webgpu: 3 }[run.backend];
+      const target = { cpu: 20, wasm: 4, wasm1: 4, webgpu: 3 }[run.backend];
       verdicts.push({ backend: run.backend, opt, n, vsTf: tfMs / d.ms, target, vsTorch: pt / d.ms });
     }
   }
@@ -166,7 +169,7 @@ for (const run of runs) {
 
 const check = (ok) => (ok ? 'met' : '**not met**');
 const lines = [];
-for (const backend of ['cpu', 'wasm', 'webgpu']) {
+for (const backend of ['cpu', 'wasm', 'wasm1', 'webgpu']) {
   const vs = verdicts.filter((v) => v.backend === backend);
   if (vs.length === 0) continue;
   const worst = Math.min(...vs.map((v) => v.vsTf));
@@ -184,6 +187,7 @@ for (const opt of ['AdamW', 'Adam']) {
 
 const torchNote = torch.error ? `PyTorch: not run (${torch.error}).` : `PyTorch ${torch.torch} (Debian python3-torch), ${torch.threads} threads, OpenBLAS (${OPENBLAS}), \`foreach=True\` for both Adam and AdamW. It runs three times between the tfjs runs (its two threads are the most easily disturbed by other jobs: a disturbed block is 3–5× slower).`;
 const gpuInfo = runs.find((r) => r.backend === 'webgpu' && !r.error)?.info;
+const wasmInfo = (b) => runs.find((r) => r.backend === b && !r.error)?.info ?? 'not run';
 writeSection(
   'optim-step',
   `## Optimizer step: Adam and AdamW on 1M and 10M float32 params
@@ -194,6 +198,9 @@ machine; a disturbed block is slower, never faster); "×" is how many times fast
 (cpu: a typed-array loop; wasm: an AssemblyScript SIMD module working on tfjs-wasm's heap), "fallback" where the composite tfjs ops ran.
 Its peers: \`tf.train.adam(1e-3)\` on the same backend (it has no AdamW; both rows compare with its Adam step), and PyTorch CPU.
 cpu and wasm steps are timed without reading data back (their kernels are synchronous); webgpu steps await a 1-value read of the param.
+wasm is the default adapter (${wasmInfo('wasm')}): tfjs-wasm's threaded build, a thread per core, with each large
+elementwise optimizer step split across the cores; \`wasm, threads: 1\` is \`createWasmAdapter({ threads: 1 })\` (${wasmInfo('wasm1')}), tfjs-wasm's
+single-threaded build, which is what tfjs itself runs in Node. \`tf.train.adam\` runs on the same build as the Descent row beside it.
 ${torchNote}${gpuInfo ? ` webgpu: tfjs-backend-webgpu on Dawn with the lavapipe Vulkan driver (${gpuInfo}).` : ''}
 Measured ${machine()}; load average before ${loadBefore}, after ${loadAfter} (other jobs shared the machine).
 
@@ -202,7 +209,8 @@ ${table(['backend', 'optimizer', 'params', 'Descent ms', 'tf.train.adam ms', '×
 Targets (the issue's PyTorch peer is \`AdamW\` with foreach; \`Adam\` is shown too):
 ${lines.join('\n')}
 
-On 10M params the wasm step is bound by memory traffic (it writes new tensors, so its outputs are not in cache). On 1M
-it is mostly bound by the divider: two divisions and a square root per four lanes (KERNELS.md's rounding order), on
-one thread with 128-bit SIMD, where PyTorch uses two threads and 256-bit AVX2.`,
+One thread of the wasm step is bound by memory traffic on 10M params (it writes new tensors, so its outputs are not in
+cache) and mostly by the divider on 1M (two divisions and a square root per four lanes, KERNELS.md's rounding order, with
+128-bit SIMD). Split across the two cores, the 1M step takes half the time; on 10M the two cores share one memory
+bus, so the gain is smaller. tf.train.adam's elementwise kernels run on one thread in either build.`,
 );

@@ -39,7 +39,8 @@ async function measure(which) {
       params.forEach((p) => p.assign(tf.sub(p, tf.mul(grads[p.name], 0.01))));
       return value.dataSync()[0];
     });
-  const st = await timeMedian(step, { runs: which === 'cpu' ? 10 : 30, warmup: 3 });
+  // wasm steps settle after a few dozen (XNNPACK operator caches, thread pool wake-ups): warm up longer.
+  const st = await timeMedian(step, which === 'cpu' ? { runs: 10, warmup: 3 } : { runs: 100, warmup: 30 });
   return { mm, mmT, step: st };
 }
 
@@ -72,6 +73,7 @@ Measured ${machine()}.
 ${table(['backend', 'matmul ms', 'matmul Bᵀ ms', 'MLP step ms', 'step speed vs cpu'], rows)}
 
 Stock tfjs-wasm sends transposed matmuls to a scalar loop; the Descent wasm adapter routes them to XNNPACK, which is
-why the backward pass (mostly transposed matmuls) is faster there.`,
+why the backward pass (mostly transposed matmuls) is faster there. Stock tfjs-wasm also runs single-threaded in Node,
+where the Descent adapter starts tfjs-wasm's threaded build (a thread per core, here 2).`,
   );
 }
