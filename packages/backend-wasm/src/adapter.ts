@@ -18,11 +18,13 @@ export interface WasmAdapterOptions {
    */
   wasmPaths?: WasmPaths | null;
   /**
-   * Threads for XNNPACK (matmuls, convolutions) and, in Node, for the
-   * optimizer kernels. Default in Node: the machine's cores, at most 8 (tfjs's
-   * threaded build starts 8 pthread workers); `1` runs tfjs-wasm's
-   * single-threaded build with no workers. In browsers tfjs decides, and
-   * uses threads only on cross-origin isolated pages.
+   * Threads for XNNPACK (matmuls, convolutions) and the optimizer kernels.
+   * Default in Node: the machine's cores, at most 8 (tfjs's threaded build
+   * starts 8 pthread workers); `1` runs tfjs-wasm's single-threaded build with
+   * no workers. Browsers have threads only on cross-origin isolated pages:
+   * there XNNPACK gets tfjs's choice (or this count, capped by tfjs at half
+   * the logical cores), and the optimizer kernels this count (default
+   * `navigator.hardwareConcurrency`, at most 8).
    */
   threads?: number;
   /** Use Descent's fast matmul kernels. Default true; false keeps tfjs-wasm's own. */
@@ -35,6 +37,12 @@ const MAX_THREADS = 8;
 async function nodeThreads(): Promise<number> {
   const os = await importNode('node:os');
   const cores: number = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(MAX_THREADS, cores));
+}
+
+/** The default thread count in browsers: `navigator.hardwareConcurrency`, at most 8. */
+function browserThreads(): number {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
   return Math.max(1, Math.min(MAX_THREADS, cores));
 }
 
@@ -99,7 +107,9 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
     else installMatMulKernels();
     const optimKernels = registerOptimKernels();
     const xnnThreads = wasm.getThreadsCount();
-    const optimThreads = optimKernels && isNode() ? await startPool(xnnThreads) : 1;
+    // In browsers XNNPACK gets tfjs's count (half the logical cores); the kernel pool may use them all.
+    const poolThreads = isNode() ? xnnThreads : (options.threads ?? browserThreads());
+    const optimThreads = optimKernels ? await startPool(poolThreads) : 1;
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     capabilities.info = {
       simd: simd === true,

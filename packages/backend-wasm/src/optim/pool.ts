@@ -1,5 +1,6 @@
 import { DescentError } from '@descent/core';
-import { importNode } from '../wasm-paths.js';
+import { isNode } from '../wasm-paths.js';
+import { startWorker, type PoolWorker } from './pool-worker.js';
 import type { OptimExports } from './module.js';
 
 // Runs the optimizer kernels on several threads over tfjs-wasm's heap, when
@@ -62,38 +63,28 @@ export function partArgs(args: ArrayLike<number>, count: number, pointers: numbe
 }
 
 // The worker: instantiate the module on the shared memory, then run parts until told to stop.
-// An async function with a dynamic import: the same text runs whether Node
-// treats eval'd worker code as CommonJS or (under --input-type=module) as ESM.
 const WORKER = `
-(async () => {
-const { parentPort, workerData } = await import('node:worker_threads');
-const { module, memory, control, args, index, parts, names, pointers } = workerData;
-const partArgs = ${partArgs.toString()};
-const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const ctl = new Int32Array(control);
-const f64 = new Float64Array(args);
-let seen = Atomics.load(ctl, ${SEQ});
-parentPort.postMessage('ready');
-for (;;) {
-  const until = performance.now() + ${WORKER_SPIN_MS};
-  while (Atomics.load(ctl, ${SEQ}) === seen && performance.now() < until);
-  Atomics.wait(ctl, ${SEQ}, seen);
-  seen = Atomics.load(ctl, ${SEQ});
-  const fn = ctl[${FN}];
-  if (fn < 0) break;
-  const a = partArgs(f64, ctl[${COUNT}], pointers[fn], index, parts);
-  if (a) k[names[fn]](...a);
-  Atomics.add(ctl, ${DONE}, 1);
-  Atomics.notify(ctl, ${DONE});
-}
-})();
+const run = ({ module, memory, control, args, index, parts, names, pointers }, post) => {
+  const partArgs = ${partArgs.toString()};
+  const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const ctl = new Int32Array(control);
+  const f64 = new Float64Array(args);
+  let seen = Atomics.load(ctl, ${SEQ});
+  post('ready');
+  for (;;) {
+    const until = performance.now() + ${WORKER_SPIN_MS};
+    while (Atomics.load(ctl, ${SEQ}) === seen && performance.now() < until);
+    Atomics.wait(ctl, ${SEQ}, seen);
+    seen = Atomics.load(ctl, ${SEQ});
+    const fn = ctl[${FN}];
+    if (fn < 0) break;
+    const a = partArgs(f64, ctl[${COUNT}], pointers[fn], index, parts);
+    if (a) k[names[fn]](...a);
+    Atomics.add(ctl, ${DONE}, 1);
+    Atomics.notify(ctl, ${DONE});
+  }
+};
 `;
-
-interface NodeWorker {
-  once(event: string, listener: (value: unknown) => void): void;
-  unref(): void;
-  terminate(): Promise<number>;
-}
 
 /** A pool of `threads - 1` workers (the main thread is the last one) running the kernel module on one shared memory. */
 export class KernelPool {
@@ -102,7 +93,9 @@ export class KernelPool {
   parallelCalls = 0;
   private readonly ctl = new Int32Array(new SharedArrayBuffer(16));
   private readonly args = new Float64Array(new SharedArrayBuffer(8 * MAX_ARGS));
-  private workers: NodeWorker[] = [];
+  private workers: PoolWorker[] = [];
+  // Node's main thread may block in Atomics.wait; a browser's main thread may not, so it polls.
+  private readonly canBlock = isNode();
   private broken = false;
 
   private constructor(threads: number) {
@@ -112,29 +105,17 @@ export class KernelPool {
   /** Starts the workers and resolves once all of them have instantiated the module. */
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<KernelPool> {
     const pool = new KernelPool(threads);
-    const { Worker } = await importNode('node:worker_threads');
     const pointers = NAMES.map((name) => POINTER_ARGS[name]);
-    const started: Array<Promise<unknown>> = [];
-    for (let index = 1; index < threads; index++) {
-      const worker: NodeWorker = new Worker(WORKER, {
-        eval: true,
-        workerData: { module, memory, control: pool.ctl.buffer, args: pool.args.buffer, index, parts: threads, names: NAMES, pointers },
-      });
-      worker.unref(); // a waiting worker must not keep Node alive
-      pool.workers.push(worker);
-      started.push(
-        new Promise((resolve, reject) => {
-          worker.once('message', resolve);
-          worker.once('error', reject);
-          worker.once('exit', (code) => reject(new DescentError(`optimizer kernel worker exited with code ${String(code)} before it started`)));
-        }),
-      );
-    }
-    try {
-      await Promise.all(started);
-    } catch (err) {
+    const started = await Promise.allSettled(
+      Array.from({ length: threads - 1 }, (_, i) =>
+        startWorker(WORKER, { module, memory, control: pool.ctl.buffer, args: pool.args.buffer, index: i + 1, parts: threads, names: NAMES, pointers }),
+      ),
+    );
+    for (const r of started) if (r.status === 'fulfilled') pool.workers.push(r.value);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) {
       await pool.close();
-      throw err;
+      throw failed.reason;
     }
     return pool;
   }
@@ -159,12 +140,12 @@ export class KernelPool {
     const mine = partArgs(args, args.length, pointers, 0, this.threads);
     if (mine) run(...mine);
     const want = this.workers.length;
-    const spinUntil = performance.now() + MAIN_SPIN_MS;
+    const spinUntil = performance.now() + (this.canBlock ? MAIN_SPIN_MS : WAIT_MS);
     while (Atomics.load(ctl, DONE) < want && performance.now() < spinUntil);
     const deadline = Date.now() + WAIT_MS;
     for (let done = Atomics.load(ctl, DONE); done < want; done = Atomics.load(ctl, DONE)) {
-      if (Atomics.wait(ctl, DONE, done, WAIT_MS) === 'timed-out' && Date.now() >= deadline) {
-        // A worker died: finish on this thread from now on (its part may be
+      if (!this.canBlock || (Atomics.wait(ctl, DONE, done, WAIT_MS) === 'timed-out' && Date.now() >= deadline)) {
+        // A worker died: run on this thread from now on (its part may be
         // missing from this step's outputs, so the step fails loudly).
         this.broken = true;
         throw new DescentError(`optimizer kernel workers did not finish ${name} within ${WAIT_MS} ms; later steps run on one thread`);

@@ -36,8 +36,8 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
-export interface PageRun {
-  report: PageReport;
+export interface PageRun<R = PageReport> {
+  report: R;
   /** Wall-clock milliseconds of each phase. */
   timings: { bundle: number; launch: number; load: number; run: number };
   /** The page's console output, for diagnosis. */
@@ -73,12 +73,17 @@ function wasmFiles(): Map<string, string> {
 const INDEX_HTML = '<!doctype html><meta charset="utf-8"><title>descent webgpu test</title><script type="module" src="/page.js"></script>\n';
 
 /** Serves the page, its bundle and the .wasm files, under any directory the wasm loader looks in. */
-async function serve(bundle: string): Promise<{ server: Server; url: string }> {
+async function serve(bundle: string, isolated: boolean): Promise<{ server: Server; url: string }> {
   const wasm = wasmFiles();
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const wasmPath = wasm.get(basename(path));
     res.setHeader('cache-control', 'no-store');
+    if (isolated) {
+      // Cross-origin isolation: what a page needs for SharedArrayBuffer, so tfjs-wasm runs its threaded build.
+      res.setHeader('cross-origin-opener-policy', 'same-origin');
+      res.setHeader('cross-origin-embedder-policy', 'require-corp');
+    }
     if (path === '/' || path === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(INDEX_HTML);
     } else if (path === '/page.js') {
@@ -115,16 +120,25 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+export interface PageOptions {
+  timeoutMs?: number;
+  /** Serve the page cross-origin isolated (COOP + COEP headers). Default false. */
+  isolated?: boolean;
+  /** The page's global function to call. Default `descentBrowserTest`. */
+  entry?: string;
+}
+
 /** Runs the page in headless Chromium and returns its report; throws with the page's console on failure. */
-export async function runPageInChromium(options: { timeoutMs?: number } = {}): Promise<PageRun> {
+export async function runPageInChromium<R = PageReport>(options: PageOptions = {}): Promise<PageRun<R>> {
   const timeoutMs = options.timeoutMs ?? 45_000;
+  const entry = options.entry ?? 'descentBrowserTest';
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run bash scripts/provision.d/chromium.sh (or set DESCENT_CHROMIUM)`);
   }
   const t0 = performance.now();
   const bundle = await bundlePage();
   const t1 = performance.now();
-  const { server, url } = await serve(bundle);
+  const { server, url } = await serve(bundle, options.isolated === true);
   const userDataDir = mkdtempSync(join(tmpdir(), 'descent-chromium-'));
   const consoleLines: string[] = [];
   try {
@@ -142,10 +156,10 @@ export async function runPageInChromium(options: { timeoutMs?: number } = {}): P
       page.on('pageerror', (err) => consoleLines.push(`[pageerror] ${err.stack ?? err.message}`));
       await page.goto(url, { waitUntil: 'load' });
       // A module that fails to load never defines the entry point: fail with its console.
-      await page.waitForFunction(() => 'descentBrowserTest' in globalThis, undefined, { timeout: 15_000 });
+      await page.waitForFunction((name) => name in globalThis, entry, { timeout: 15_000 });
       const t3 = performance.now();
       const report = await withDeadline(
-        page.evaluate(() => (globalThis as unknown as { descentBrowserTest: () => Promise<PageReport> }).descentBrowserTest()),
+        page.evaluate((name) => (globalThis as unknown as Record<string, () => Promise<R>>)[name](), entry),
         timeoutMs,
         'the page',
       );

@@ -6,6 +6,7 @@ import { useBackend, type BackendAdapter, type BackendCapabilities } from '@desc
 import { webgpuAdapter } from '@descent/backend-webgpu';
 import { wasmAdapter } from '@descent/backend-wasm';
 import { runWorkload, type WorkloadResult } from './workload.js';
+import { runOptimSteps } from './optim-step.js';
 
 // The little of WebGPU the page reads (lib.dom's WebGPU types are incomplete).
 interface GpuAdapterLike {
@@ -73,5 +74,32 @@ async function run(): Promise<PageReport> {
   return { userAgent: navigator.userAgent, crossOriginIsolated, gpuAdapter, webgpu, wasm };
 }
 
-// The test calls this through page.evaluate once the module has loaded.
-(globalThis as { descentBrowserTest?: () => Promise<PageReport> }).descentBrowserTest = run;
+/** What the cross-origin isolated page reports: wasm with threads. */
+export interface ThreadsReport {
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  backend: string;
+  capabilities: BackendCapabilities;
+  /** The parameter after runOptimSteps(). */
+  param: number[];
+  /** Tensors alive after a second run minus before it. */
+  leaked: number;
+}
+
+async function runThreads(): Promise<ThreadsReport> {
+  const active = await useBackend(wasmAdapter);
+  await runOptimSteps(); // warm-up: the first steps make cached scalars that stay
+  const before = tf.memory().numTensors;
+  const param = await runOptimSteps();
+  return {
+    crossOriginIsolated,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    backend: tf.getBackend(),
+    capabilities: JSON.parse(JSON.stringify(active.capabilities)) as BackendCapabilities,
+    param,
+    leaked: tf.memory().numTensors - before,
+  };
+}
+
+// The test calls these through page.evaluate once the module has loaded.
+Object.assign(globalThis, { descentBrowserTest: run, descentThreadsTest: runThreads });
