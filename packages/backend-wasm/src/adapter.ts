@@ -33,16 +33,13 @@ export interface WasmAdapterOptions {
 
 const MAX_THREADS = 8;
 
-/** The default thread count in Node: the cores this process may use, at most 8. */
-async function nodeThreads(): Promise<number> {
-  const os = await importNode('node:os');
-  const cores: number = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(MAX_THREADS, cores));
-}
-
-/** The default thread count in browsers: `navigator.hardwareConcurrency`, at most 8. */
-function browserThreads(): number {
-  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+/** The default thread count: the cores this process may use (Node) or `navigator.hardwareConcurrency`, at most 8. */
+async function defaultThreads(): Promise<number> {
+  let cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  if (isNode()) {
+    const os = await importNode('node:os');
+    cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  }
   return Math.max(1, Math.min(MAX_THREADS, cores));
 }
 
@@ -81,17 +78,16 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     let wasmFolder = '';
     // Paths and threads only matter before tfjs creates the wasm backend.
-    let threads = options.threads;
+    const threads = options.threads ?? (await defaultThreads());
     if (!wasmBackendCreated()) {
       let paths = options.wasmPaths;
       if (paths === undefined && isNode()) paths = (wasmFolder = (await locateWasmFolder()) ?? '') || undefined;
       if (paths != null) wasm.setWasmPaths(paths);
       if (isNode()) {
-        threads ??= await nodeThreads();
         // tfjs itself never starts its threaded build in Node; we do, from a folder on disk.
         if (threads > 1 && typeof paths === 'string') await registerThreadedWasmBackend(paths, threads);
         else wasm.setThreadsCount(1);
-      } else if (threads !== undefined) wasm.setThreadsCount(threads);
+      } else if (options.threads !== undefined) wasm.setThreadsCount(options.threads);
     }
     if (tf.getBackend() !== 'wasm' || !wasmBackendCreated()) {
       const ok = await tf.setBackend('wasm');
@@ -108,8 +104,7 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
     const optimKernels = registerOptimKernels();
     const xnnThreads = wasm.getThreadsCount();
     // In browsers XNNPACK gets tfjs's count (half the logical cores); the kernel pool may use them all.
-    const poolThreads = isNode() ? xnnThreads : (options.threads ?? browserThreads());
-    const optimThreads = optimKernels ? await startPool(poolThreads) : 1;
+    const optimThreads = optimKernels ? await startPool(isNode() ? xnnThreads : threads) : 1;
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     capabilities.info = {
       simd: simd === true,
