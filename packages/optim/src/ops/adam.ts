@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FusedAttrs } from '@descent/core';
 import { defineFusedOp } from '@descent/core';
-import { effectiveGrad, ema, emaSq, num } from './common.js';
+import { adamMoments, num } from './common.js';
 
 function adam(param: tf.Tensor, grad: tf.Tensor, expAvg: tf.Tensor, expAvgSq: tf.Tensor, maxExpAvgSq: tf.Tensor | null, attrs: FusedAttrs) {
-  const g = effectiveGrad(param, grad, attrs);
+  const { m, v } = adamMoments(param, grad, expAvg, expAvgSq, attrs);
   const p0 = tf.mul(param, num(attrs, 'paramScale'));
-  const m = ema(expAvg, num(attrs, 'beta1'), g, num(attrs, 'oneMinusBeta1'));
-  const v = emaSq(expAvgSq, num(attrs, 'beta2'), g, num(attrs, 'oneMinusBeta2'));
   const vmax = maxExpAvgSq ? tf.maximum(maxExpAvgSq, v) : null;
   const denom = tf.add(tf.div(tf.sqrt(vmax ?? v), num(attrs, 'biasCorrection2Sqrt')), num(attrs, 'eps'));
   const p = tf.sub(p0, tf.div(tf.mul(m, num(attrs, 'stepSize')), denom));

@@ -20,3 +20,11 @@ export function ema(x: tf.Tensor, a: number, y: tf.Tensor, b: number): tf.Tensor
 export function emaSq(x: tf.Tensor, a: number, y: tf.Tensor, b: number): tf.Tensor {
   return tf.add(tf.mul(x, a), tf.mul(tf.mul(y, b), y));
 }
+
+/** The effective gradient and Adam's two moments (`beta1`/`oneMinusBeta1`, `beta2`/`oneMinusBeta2`): Adam, NAdam and RAdam share them. */
+export function adamMoments(param: tf.Tensor, grad: tf.Tensor, expAvg: tf.Tensor, expAvgSq: tf.Tensor, attrs: FusedAttrs) {
+  const g = effectiveGrad(param, grad, attrs);
+  const m = ema(expAvg, num(attrs, 'beta1'), g, num(attrs, 'oneMinusBeta1'));
+  const v = emaSq(expAvgSq, num(attrs, 'beta2'), g, num(attrs, 'oneMinusBeta2'));
+  return { g, m, v };
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineFusedOp } from '@descent/core';
-import { effectiveGrad, ema, emaSq, num } from './common.js';
+import { adamMoments, num } from './common.js';
 
 /** NAdam (torch 1.13). See KERNELS.md. */
 export const nadamStep = defineFusedOp({
@@ -8,9 +8,7 @@ export const nadamStep = defineFusedOp({
   inputs: ['param', 'grad', 'expAvg', 'expAvgSq'] as const,
   outputs: ['param', 'expAvg', 'expAvgSq'] as const,
   fallback: ({ param, grad, expAvg, expAvgSq }, attrs) => {
-    const g = effectiveGrad(param, grad, attrs);
-    const m = ema(expAvg, num(attrs, 'beta1'), g, num(attrs, 'oneMinusBeta1'));
-    const v = emaSq(expAvgSq, num(attrs, 'beta2'), g, num(attrs, 'oneMinusBeta2'));
+    const { g, m, v } = adamMoments(param, grad, expAvg, expAvgSq, attrs);
     const denom = tf.add(tf.sqrt(tf.div(v, num(attrs, 'biasCorrection2'))), num(attrs, 'eps'));
     const p1 = tf.sub(param, tf.div(tf.mul(g, num(attrs, 'gradCoef')), denom));
     const p = tf.sub(p1, tf.div(tf.mul(m, num(attrs, 'avgCoef')), denom));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineFusedOp } from '@descent/core';
-import { effectiveGrad, ema, emaSq, num } from './common.js';
+import { adamMoments, num } from './common.js';
 
 /** RAdam (torch 1.13). See KERNELS.md. */
 export const radamStep = defineFusedOp({
@@ -8,9 +8,7 @@ export const radamStep = defineFusedOp({
   inputs: ['param', 'grad', 'expAvg', 'expAvgSq'] as const,
   outputs: ['param', 'expAvg', 'expAvgSq'] as const,
   fallback: ({ param, grad, expAvg, expAvgSq }, attrs) => {
-    const g = effectiveGrad(param, grad, attrs);
-    const m = ema(expAvg, num(attrs, 'beta1'), g, num(attrs, 'oneMinusBeta1'));
-    const v = emaSq(expAvgSq, num(attrs, 'beta2'), g, num(attrs, 'oneMinusBeta2'));
+    const { m, v } = adamMoments(param, grad, expAvg, expAvgSq, attrs);
     const step = tf.mul(tf.div(m, num(attrs, 'biasCorrection1')), num(attrs, 'lr'));
     let update = step;
     if (attrs.rectify) {
