@@ -12,7 +12,7 @@ export function project(name: string, overrides: Parameters<typeof defineProject
       server: {
         deps: {
           // tfjs-core's gradient files use extensionless ESM imports: let vite resolve them.
-          inline: [/tfjs-core[\\/]dist[\\/](register_all_gradients|gradients)/],
+          inline: [/tfjs-core[\\/]dist[\\/](register_all_gradients|gradients|public[\\/]chained_ops)/],
         },
       },
       ...overrides,

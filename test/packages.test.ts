@@ -23,6 +23,11 @@ function manifest(dir: string) {
   };
 }
 
+/** Packages whose entry files register on import, and those files. */
+const SIDE_EFFECTS: Record<string, string[]> = {
+  '@descent/core': ['./dist/index.js', './dist/index.cjs'],
+};
+
 it('finds the packages', () => {
   expect(packages.length).toBeGreaterThanOrEqual(1);
 });
@@ -30,9 +35,14 @@ it('finds the packages', () => {
 for (const dir of packages) {
   const pkg = manifest(dir);
   describe(pkg.name, () => {
-    it('has an exports map, sideEffects: false, a README and tfjs-core as a peer', () => {
+    it('has an exports map, honest sideEffects, a README and tfjs-core as a peer', () => {
       expect(pkg.exports).toBeTypeOf('object');
-      expect(pkg.sideEffects).toBe(false);
+      // false, or the built files that register something on import (core: gradients and chained ops),
+      // so bundlers never drop them; conformance/test/tree-shaking.test.ts checks that with esbuild.
+      if (pkg.sideEffects !== false) {
+        expect(SIDE_EFFECTS[pkg.name], `${pkg.name}: sideEffects`).toEqual(pkg.sideEffects);
+        for (const file of pkg.sideEffects as string[]) expect(existsSync(join(dir, file)), file).toBe(true);
+      }
       expect(existsSync(join(dir, 'README.md'))).toBe(true);
       if (pkg.dependencies?.['@tensorflow/tfjs-core']) throw new Error('tfjs-core must be a peerDependency, not a dependency');
     });

@@ -9,5 +9,5 @@ export default defineConfig({
   target: 'es2022',
   // tfjs-core ships its gradient registrations as extensionless ESM that Node
   // cannot load; bundling them is the only way to make gradients just work.
-  noExternal: [/@tensorflow\/tfjs-core\/dist\/register_all_gradients/],
+  noExternal: [/@tensorflow\/tfjs-core\/dist\/(register_all_gradients|public\/chained_ops\/register_all_chained_ops)/],
 });

@@ -1,10 +1,16 @@
-// Real tfjs-core must load before the bundled gradient code below, so that
-// tfjs-core creates the global engine and the bundled copy only joins it.
+// Real tfjs-core must load before the bundled code below, so that tfjs-core
+// creates the global engine and Tensor class and the bundled copies only join them.
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core registers no gradients by itself, and this file of its dist cannot be
-// loaded by Node directly (extensionless ESM imports). tsup bundles it in; it
-// registers into tfjs-core's global gradient registry.
+// tfjs-core registers neither gradients nor chained ops (`t.flatten()`) by itself,
+// and these files of its dist cannot be loaded by Node directly (extensionless ESM
+// imports). tsup bundles them in; they register into tfjs-core's global gradient
+// registry and onto its global Tensor class. This file has side effects: package.json
+// names the dist files it lands in under `sideEffects`.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import { registerDilatedConvGradients } from './conv-gradients.js';
+
+registerDilatedConvGradients();
 
 /**
  * Makes sure tfjs-core's gradients are registered, so `tf.grad`,
@@ -13,4 +19,10 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
  */
 export function gradientsRegistered(): boolean {
   return tf.getGradient('BatchMatMul') != null && tf.getGradient('Relu') != null;
+}
+
+/** Whether tensor chained ops (`t.flatten()`, `t.add(u)`) are there; importing `@descent/core` adds them. */
+export function chainedOpsRegistered(): boolean {
+  const proto = (tf.Tensor as unknown as { prototype: Record<string, unknown> }).prototype;
+  return typeof proto.flatten === 'function' && typeof proto.matMul === 'function';
 }

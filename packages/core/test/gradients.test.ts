@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gradientsRegistered } from '../src/index.js';
+import { chainedOpsRegistered, gradientsRegistered } from '../src/index.js';
 import { cpu } from './setup-cpu.js';
 
 beforeAll(cpu);
@@ -18,5 +18,15 @@ describe('gradients', () => {
     const mask = tf.cast(tf.greater(tf.matMul(x, w), 0), 'float32');
     const expected = tf.matMul(x, mask, true, false);
     expect(Array.from(g.dataSync())).toEqual(Array.from(expected.dataSync()));
+  });
+});
+
+describe('chained ops', () => {
+  it('are registered by importing core, as the union @tensorflow/tfjs package does', () => {
+    expect(chainedOpsRegistered()).toBe(true);
+    const t = tf.tensor2d([[1, 2], [3, 4]]);
+    // tfjs-layers' Orthogonal initializer (every RNN) calls these on plain tfjs-core.
+    expect(t.flatten().shape).toEqual([4]);
+    expect(Array.from(t.add(1).matMul(t).dataSync())).toEqual([11, 16, 19, 28]);
   });
 });
