@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DescentError, InvalidArgumentError, type BackendAdapter, type BackendCapabilities } from '@descent/core';
 import { installMatMulKernels, uninstallMatMulKernels } from './kernels/install.js';
+import { installTrainingKernels } from './kernels/training.js';
 import { heapMemory, startKernelPool, stopKernelPool, type HeapBackend } from './optim/module.js';
 import { registerOptimKernels } from './optim/register.js';
 import { registerThreadedWasmBackend } from './threads/threaded-wasm.js';
@@ -101,6 +102,7 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
     }
     if (options.fastMatMul === false) uninstallMatMulKernels();
     else installMatMulKernels();
+    installTrainingKernels();
     const optimKernels = registerOptimKernels();
     const xnnThreads = wasm.getThreadsCount();
     // In browsers XNNPACK gets tfjs's count (half the logical cores); the kernel pool may use them all.
@@ -131,6 +133,7 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
         // Later calls re-activate wasm and our kernels if something switched them off.
         if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
         if (options.fastMatMul !== false) installMatMulKernels();
+        installTrainingKernels();
         registerOptimKernels();
       });
     },

@@ -56,3 +56,30 @@ export function copySlice(backend: BackendWasm, src: tf.TensorInfo, offset: numb
   (backend.typedArrayFromHeap(out) as Float32Array).set(from.subarray(offset, offset + size));
   return out;
 }
+
+/** `x` with its axes permuted, as a new tensor (stock wasm Transpose kernel). */
+export function transpose(backend: BackendWasm, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+  return wasmKernel('Transpose')({ inputs: { x }, backend, attrs: { perm } });
+}
+
+/** A new tensor: `x[begin : begin + size]` (stock wasm Slice kernel). */
+export function slice(backend: BackendWasm, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+  return wasmKernel('Slice')({ inputs: { x }, backend, attrs: { begin, size } });
+}
+
+/** A new zero-filled float32 tensor (tfjs-wasm's heap allocations are not cleared). */
+export function zeros(backend: BackendWasm, shape: number[]): tf.TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+  return out;
+}
+
+/** Explicit NHWC paddings in the form tfjs's Conv2D attrs take them. */
+export function explicitPad(top: number, bottom: number, left: number, right: number): number[][] {
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
+}

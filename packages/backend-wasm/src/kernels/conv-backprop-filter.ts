@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type WasmKernelArgs } from './helpers.js';
+
+// tfjs-wasm has no Conv2DBackpropFilter or DepthwiseConv2dNativeBackpropFilter.
+// A filter's gradient is itself a convolution: x with its batch axis as the
+// channels, and dy as the filter, strides and dilations swapped. So it runs on
+// XNNPACK's threaded convolution like the forward pass, with the same number
+// of multiply-adds, instead of a scalar loop. Every intermediate is a new
+// tensor, freed before return; no input is written.
+
+type Attrs = {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | number[][];
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dilations?: number | [number, number];
+  filterShape: [number, number, number, number];
+};
+
+function convInfo(x: tf.TensorInfo, attrs: Attrs, depthwise: boolean) {
+  const format = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+    format,
+  );
+  if (info.dataFormat !== 'channelsLast') throw new Error(`Descent wasm: filter gradients support dataFormat 'NHWC' only, got '${attrs.dataFormat}'`);
+  return info;
+}
+
+/** dW[kh, kw, i, o] = Σ_{n, oh, ow} x[n, oh·s + kh·d − pad, ow·s + kw·d − pad, i] · dy[n, oh, ow, o]. */
+export function conv2DBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
+  const { backend } = args;
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as Attrs;
+  const info = convInfo(x, attrs, false);
+  const { filterHeight: kh, filterWidth: kw, inChannels, outChannels, padInfo } = info;
+  const scratch = new Scratch(backend);
+  try {
+    const xT = scratch.keep(transpose(backend, x, [3, 1, 2, 0])); // [I, H, W, N]
+    const dyT = scratch.keep(transpose(backend, dy, [1, 2, 0, 3])); // [OH, OW, N, O]: a filter with N inputs
+    const r = scratch.keep(
+      wasmKernel('Conv2D')({
+        inputs: { x: xT, filter: dyT },
+        backend,
+        attrs: {
+          strides: [info.dilationHeight, info.dilationWidth],
+          dilations: [info.strideHeight, info.strideWidth],
+          pad: explicitPad(padInfo.top, padInfo.bottom, padInfo.left, padInfo.right),
+          dataFormat: 'NHWC',
+        },
+      }),
+    ); // [I, KH', KW', O] with KH' >= KH: rows past the filter come from the bottom padding
+    const fit = r.shape[1] === kh && r.shape[2] === kw ? r : scratch.keep(slice(backend, r, [0, 0, 0, 0], [inChannels, kh, kw, outChannels]));
+    return transpose(backend, fit, [1, 2, 0, 3]);
+  } finally {
+    scratch.dispose();
+  }
+}
+
+/** dW[kh, kw, c, m] = Σ_{n, oh, ow} x[n, oh·s + kh·d − pad, ow·s + kw·d − pad, c] · dy[n, oh, ow, c·M + m]. */
+export function depthwiseConv2dNativeBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
+  const { backend } = args;
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as Attrs;
+  const info = convInfo(x, attrs, true);
+  const [kh, kw, c, m] = attrs.filterShape;
+  const [n, h, w] = x.shape;
+  const [, oh, ow] = dy.shape;
+  const { padInfo } = info;
+  const scratch = new Scratch(backend);
+  try {
+    // Channel c of batch item n becomes channel c·N + n of a single image...
+    const xT = scratch.keep(transpose(backend, x, [1, 2, 3, 0])); // [H, W, C, N]
+    const image = scratch.keep(reshapeView(backend, xT, [1, h, w, c * n]));
+    // ...and dy's [n, ·, ·, c, m] the filter of that channel, multiplier m.
+    const dy5 = scratch.keep(reshapeView(backend, dy, [n, oh, ow, c, m]));
+    const dyT = scratch.keep(transpose(backend, dy5, [1, 2, 3, 0, 4])); // [OH, OW, C, N, M]
+    const filter = scratch.keep(reshapeView(backend, dyT, [oh, ow, c * n, m]));
+    const r = scratch.keep(
+      wasmKernel('DepthwiseConv2dNative')({
+        inputs: { x: image, filter },
+        backend,
+        attrs: {
+          strides: [info.dilationHeight, info.dilationWidth],
+          dilations: [info.strideHeight, info.strideWidth],
+          pad: explicitPad(padInfo.top, padInfo.bottom, padInfo.left, padInfo.right),
+          dataFormat: 'NHWC',
+        },
+      }),
+    ); // [1, KH', KW', C·N·M]
+    const [, kh2, kw2] = r.shape;
+    const r5 = scratch.keep(reshapeView(backend, r, [kh2, kw2, c, n, m]));
+    const summed = wasmKernel('Sum')({ inputs: { x: r5 }, backend, attrs: { axis: [3], keepDims: false } }); // [KH', KW', C, M]
+    if (kh2 === kh && kw2 === kw) return summed;
+    return slice(backend, scratch.keep(summed), [0, 0, 0, 0], [kh, kw, c, m]);
+  } finally {
+    scratch.dispose();
+  }
+}

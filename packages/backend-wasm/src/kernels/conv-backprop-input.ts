@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type WasmKernelArgs } from './helpers.js';
+import { stockKernel } from './stock.js';
+
+// An input's gradient is the "full" correlation of dy, spread by the strides,
+// with the spatially flipped filter. Written that way it runs on XNNPACK's
+// convolution (threaded, SIMD); tfjs-wasm has no DepthwiseConv2dNativeBackpropInput
+// at all, and its Conv2DBackpropInput is a scalar loop. No input is written.
+
+type Attrs = {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | number[][];
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dilations?: number | [number, number];
+  inputShape: [number, number, number, number];
+};
+
+/**
+ * dy [N, OH, OW, C] with (s−1) zeros between rows and columns, cut to
+ * [(OH−1)·sh + 1, (OW−1)·sw + 1]: Reshape, PadV2 and Slice, all stock kernels.
+ */
+function spread(backend: BackendWasm, dy: tf.TensorInfo, sh: number, sw: number, scratch: Scratch): tf.TensorInfo {
+  if (sh === 1 && sw === 1) return dy;
+  const [n, oh, ow, c] = dy.shape;
+  const view = scratch.keep(reshapeView(backend, dy, [n, oh, 1, ow, 1, c]));
+  const paddings = [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]];
+  const padded = scratch.keep(wasmKernel('PadV2')({ inputs: { x: view }, backend, attrs: { paddings, constantValue: 0 } }));
+  const flat = scratch.keep(reshapeView(backend, padded, [n, oh * sh, ow * sw, c]));
+  return scratch.keep(slice(backend, flat, [0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, c]));
+}
+
+/**
+ * Paddings of the full correlation that gives back [H, W]. A forward padding
+ * wider than the filter makes one negative: it is padded as 0 and the extra
+ * rows or columns are cut from the result (`crop`).
+ */
+function fullPadding(info: tf.backend_util.Conv2DInfo): { pad: number[][]; crop: boolean } {
+  const { padInfo } = info;
+  const top = info.effectiveFilterHeight - 1 - padInfo.top;
+  const left = info.effectiveFilterWidth - 1 - padInfo.left;
+  const bottom = info.inHeight + padInfo.top - (info.outHeight - 1) * info.strideHeight - 1;
+  const right = info.inWidth + padInfo.left - (info.outWidth - 1) * info.strideWidth - 1;
+  const crop = Math.min(top, left, bottom, right) < 0;
+  const pad = explicitPad(Math.max(top, 0), Math.max(bottom, 0), Math.max(left, 0), Math.max(right, 0));
+  return { pad, crop };
+}
+
+/** The [H, W] window of a full correlation computed with clamped paddings. */
+function cropTo(backend: BackendWasm, out: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, scratch: Scratch): tf.TensorInfo {
+  const top = Math.max(0, info.padInfo.top - (info.effectiveFilterHeight - 1));
+  const left = Math.max(0, info.padInfo.left - (info.effectiveFilterWidth - 1));
+  return slice(backend, scratch.keep(out), [0, top, left, 0], [out.shape[0], info.inHeight, info.inWidth, out.shape[3]]);
+}
+
+function info(dy: tf.TensorInfo, filterShape: number[], attrs: Attrs, depthwise: boolean) {
+  const format = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC');
+  return tf.backend_util.computeConv2DInfo(
+    attrs.inputShape,
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+    format,
+  );
+}
+
+/** dx = full correlation of spread(dy) with W flipped in space and with its in/out channels swapped. */
+export function conv2DBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
+  const { backend } = args;
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const attrs = args.attrs as unknown as Attrs;
+  const convInfo = info(dy, filter.shape, attrs, false);
+  // NCHW (which tfjs-wasm's forward Conv2D rejects) keeps tfjs-wasm's own kernel.
+  if (convInfo.dataFormat !== 'channelsLast') return stockKernel(tf.Conv2DBackpropInput)(args);
+  const { pad, crop } = fullPadding(convInfo);
+  const scratch = new Scratch(backend);
+  try {
+    const flipped = scratch.keep(wasmKernel('Reverse')({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } }));
+    const w = scratch.keep(transpose(backend, flipped, [0, 1, 3, 2])); // [KH, KW, O, I]
+    const x = spread(backend, dy, convInfo.strideHeight, convInfo.strideWidth, scratch);
+    const out = wasmKernel('Conv2D')({ inputs: { x, filter: w }, backend, attrs: { strides: [1, 1], dilations: [1, 1], pad, dataFormat: 'NHWC' } });
+    return crop ? cropTo(backend, out, convInfo, scratch) : out;
+  } finally {
+    scratch.dispose();
+  }
+}
+
+/** dx[…, c] = Σ_m full correlation of spread(dy)[…, c·M + m] with W[·, ·, c, m] flipped, at the filter's dilation. */
+export function depthwiseConv2dNativeBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
+  const { backend } = args;
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const attrs = args.attrs as unknown as Attrs;
+  const convInfo = info(dy, filter.shape, attrs, true);
+  const [kh, kw, c, m] = filter.shape;
+  const [n, h, w] = attrs.inputShape;
+  const { pad, crop } = fullPadding(convInfo);
+  const scratch = new Scratch(backend);
+  try {
+    const flipped = scratch.keep(wasmKernel('Reverse')({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } }));
+    const wFlat = scratch.keep(reshapeView(backend, flipped, [kh, kw, c * m, 1]));
+    const x = spread(backend, dy, convInfo.strideHeight, convInfo.strideWidth, scratch);
+    const full = wasmKernel('DepthwiseConv2dNative')({
+      inputs: { x, filter: wFlat },
+      backend,
+      attrs: { strides: [1, 1], dilations: [convInfo.dilationHeight, convInfo.dilationWidth], pad, dataFormat: 'NHWC' },
+    }); // [N, H, W, C·M]
+    const out = crop ? cropTo(backend, full, convInfo, scratch) : full;
+    if (m === 1) return out;
+    const out5 = scratch.keep(reshapeView(backend, scratch.keep(out), [n, h, w, c, m]));
+    return wasmKernel('Sum')({ inputs: { x: out5 }, backend, attrs: { axis: [4], keepDims: false } });
+  } finally {
+    scratch.dispose();
+  }
+}

@@ -1,0 +1,41 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2DBackpropFilter, depthwiseConv2dNativeBackpropFilter } from './conv-backprop-filter.js';
+import { conv2DBackpropInput, depthwiseConv2dNativeBackpropInput } from './conv-backprop-input.js';
+import { maxPoolGrad } from './max-pool-grad.js';
+import { rememberStock } from './stock.js';
+import { unsortedSegmentSum } from './unsorted-segment-sum.js';
+
+/** Backward kernels tfjs-wasm lacks, which conv nets and embeddings need to train. */
+const added = new Map<string, tf.KernelFunc>([
+  [tf.Conv2DBackpropFilter, conv2DBackpropFilter as unknown as tf.KernelFunc],
+  [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropFilter as unknown as tf.KernelFunc],
+  [tf.DepthwiseConv2dNativeBackpropInput, depthwiseConv2dNativeBackpropInput as unknown as tf.KernelFunc],
+  [tf.UnsortedSegmentSum, unsortedSegmentSum as unknown as tf.KernelFunc],
+]);
+
+/** tfjs-wasm kernels replaced: its MaxPoolGrad misroutes all-negative windows and ties, its Conv2DBackpropInput is a scalar loop. */
+const replaced = new Map<string, tf.KernelFunc>([
+  [tf.MaxPoolGrad, maxPoolGrad as unknown as tf.KernelFunc],
+  [tf.Conv2DBackpropInput, conv2DBackpropInput as unknown as tf.KernelFunc],
+]);
+
+/** The kernel names this adds to tfjs-wasm, and those it replaces. */
+export const trainingKernels: { added: readonly string[]; replaced: readonly string[] } = { added: [...added.keys()], replaced: [...replaced.keys()] };
+
+/** Registers the training kernels for wasm. Idempotent. */
+export function installTrainingKernels(): void {
+  for (const [kernelName, kernelFunc] of added) {
+    const current = tf.getKernel(kernelName, 'wasm');
+    if (current?.kernelFunc === kernelFunc) continue;
+    if (current) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  }
+  for (const [kernelName, kernelFunc] of replaced) {
+    const current = tf.getKernel(kernelName, 'wasm');
+    if (!current) throw new Error(`tfjs-backend-wasm has no ${kernelName} kernel to replace (is @tensorflow/tfjs-backend-wasm loaded?)`);
+    if (current.kernelFunc === kernelFunc) continue;
+    rememberStock(current);
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ ...current, kernelFunc });
+  }
+}

@@ -1,0 +1,154 @@
+// The backward kernels Descent adds to tfjs-wasm (and the two it replaces),
+// against tfjs's cpu kernels on random inputs, over strides, paddings,
+// dilations and channel multipliers; inputs untouched, nothing leaked.
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { dilateFilter } from '@descent/core';
+import { trainingKernels } from '../src/index.js';
+import { activate, expectClose, expectNoLeak, on, randomArray } from './util.js';
+
+type Pad = 'valid' | 'same' | number[][];
+
+interface ConvCase {
+  x: number[];
+  filter: number[];
+  strides: [number, number];
+  pad: Pad;
+  dilations?: [number, number];
+}
+
+const conv: ConvCase[] = [
+  { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: [1, 1], pad: 'valid' },
+  { x: [2, 8, 7, 3], filter: [3, 3, 3, 5], strides: [1, 1], pad: 'same' },
+  { x: [3, 9, 10, 2], filter: [3, 2, 2, 4], strides: [2, 2], pad: 'same' },
+  { x: [2, 11, 9, 4], filter: [3, 3, 4, 2], strides: [2, 3], pad: 'valid' },
+  { x: [1, 8, 8, 2], filter: [2, 2, 2, 3], strides: [2, 2], pad: 'valid' },
+  { x: [2, 7, 7, 3], filter: [3, 3, 3, 2], strides: [1, 1], pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { x: [2, 6, 6, 2], filter: [2, 2, 2, 2], strides: [1, 1], pad: [[0, 0], [3, 1], [0, 4], [0, 0]] },
+  { x: [4, 28, 28, 1], filter: [3, 3, 1, 8], strides: [1, 1], pad: 'valid' },
+];
+
+const name = (c: ConvCase) => `x ${c.x.join('×')}, filter ${c.filter.join('×')}, strides ${c.strides}, pad ${JSON.stringify(c.pad)}${c.dilations ? `, dilations ${c.dilations}` : ''}`;
+
+function convInputs(c: ConvCase, outShape: (x: tf.Tensor4D, w: tf.Tensor4D) => number[]) {
+  const x = tf.tensor4d(randomArray(tf.util.sizeFromShape(c.x), 1), c.x as [number, number, number, number]);
+  const w = tf.tensor4d(randomArray(tf.util.sizeFromShape(c.filter), 2), c.filter as [number, number, number, number]);
+  const dyShape = outShape(x, w);
+  const dy = tf.tensor(randomArray(tf.util.sizeFromShape(dyShape), 3), dyShape) as tf.Tensor4D;
+  return { x, w, dy };
+}
+
+/** Runs a kernel on cpu and on Descent wasm, compares, and checks wasm leaves inputs and memory as they were. */
+async function compare(what: string, f: () => tf.Tensor, rtol = 1e-5, atol = 1e-5): Promise<void> {
+  const expected = await on('cpu', f);
+  const actual = await on('descent', f);
+  expectClose(actual, expected, what, rtol, atol);
+  await activate('descent');
+  expectNoLeak(() => tf.tidy(() => void f()));
+}
+
+describe('Descent wasm training kernels', () => {
+  it('are registered: the added kernels and the replaced ones', async () => {
+    await activate('descent');
+    expect(trainingKernels.added).toEqual(['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum']);
+    for (const k of [...trainingKernels.added, ...trainingKernels.replaced]) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
+  });
+
+  for (const c of conv) {
+    it(`Conv2DBackpropFilter and Conv2DBackpropInput: ${name(c)}`, async () => {
+      const make = () => convInputs(c, (x, w) => tf.conv2d(x, w, c.strides, c.pad as 'valid').shape);
+      await compare('dW', () => {
+        const { x, w, dy } = make();
+        return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: w.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      });
+      await compare('dx', () => {
+        const { x, w, dy } = make();
+        return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      });
+    });
+  }
+
+  const depthwise: ConvCase[] = [
+    { x: [2, 9, 9, 3], filter: [3, 3, 3, 1], strides: [1, 1], pad: 'valid' },
+    { x: [2, 8, 7, 3], filter: [3, 3, 3, 2], strides: [1, 1], pad: 'same' },
+    { x: [3, 9, 10, 2], filter: [3, 2, 2, 3], strides: [2, 2], pad: 'same' },
+    { x: [2, 11, 9, 4], filter: [3, 3, 4, 1], strides: [2, 1], pad: 'valid' },
+    { x: [2, 10, 10, 3], filter: [3, 3, 3, 2], strides: [1, 1], pad: 'same', dilations: [2, 2] },
+    { x: [2, 10, 11, 2], filter: [2, 3, 2, 1], strides: [1, 1], pad: 'valid', dilations: [2, 3] },
+  ];
+  for (const c of depthwise) {
+    it(`DepthwiseConv2dNativeBackpropFilter and ...Input: ${name(c)}`, async () => {
+      const dilations = c.dilations ?? [1, 1];
+      const make = () => convInputs(c, (x, w) => tf.depthwiseConv2d(x, w, c.strides, c.pad as 'valid', 'NHWC', dilations).shape);
+      const attrs = { strides: c.strides, pad: c.pad, dilations };
+      const run = (kernel: string, inputs: tf.NamedTensorMap, extra: object) => tf.engine().runKernel(kernel, inputs, { ...attrs, ...extra } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+      // tfjs cpu's depthwise backprop kernels ignore `dilations`; the reference for a dilated case is
+      // the undilated kernel on the filter spread by zeros (what @descent/core's gradient does).
+      const spread = (w: tf.Tensor4D) => dilateFilter(w, dilations);
+      const taps = (g: tf.Tensor4D, w: tf.Tensor4D) => tf.stridedSlice(g, [0, 0, 0, 0], [g.shape[0], g.shape[1], w.shape[2], w.shape[3]], [...dilations, 1, 1]);
+      const dilated = dilations[0] > 1 || dilations[1] > 1;
+      const expected = async (f: () => tf.Tensor) => on('cpu', f);
+      const dW = () => {
+        const { x, w, dy } = make();
+        return run('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { filterShape: w.shape });
+      };
+      const dWSpread = () => {
+        const { x, w, dy } = make();
+        return taps(run('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { filterShape: spread(w).shape, dilations: [1, 1] }), w);
+      };
+      const dx = () => {
+        const { x, w, dy } = make();
+        return run('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { inputShape: x.shape });
+      };
+      const dxSpread = () => {
+        const { x, w, dy } = make();
+        return run('DepthwiseConv2dNativeBackpropInput', { dy, filter: spread(w) }, { inputShape: x.shape, dilations: [1, 1] });
+      };
+      if (!dilated) {
+        await compare('dW', dW);
+        await compare('dx', dx);
+        return;
+      }
+      expectClose(await on('descent', dW), await expected(dWSpread), 'dW (dilated)', 1e-5, 1e-5);
+      expectClose(await on('descent', dx), await expected(dxSpread), 'dx (dilated)', 1e-5, 1e-5);
+      await activate('descent');
+      expectNoLeak(() => tf.tidy(() => void [dW(), dx()]));
+    });
+  }
+
+  it('UnsortedSegmentSum: repeated, missing and out-of-range ids, as the gradient of tf.gather', async () => {
+    const ids = [3, 0, 3, 3, 1, -1, 7, 0];
+    await compare(
+      'segment sums',
+      () => tf.unsortedSegmentSum(tf.tensor2d(randomArray(8 * 5, 4), [8, 5]), tf.tensor1d(ids, 'int32'), 6),
+      0,
+      0,
+    );
+    await compare('embedding gradient', () =>
+      tf.grad((table: tf.Tensor) => tf.sum(tf.mul(tf.gather(table, tf.tensor2d([[1, 4, 1], [4, 4, 0]], [2, 3], 'int32')), tf.tensor(randomArray(2 * 3 * 6, 5), [2, 3, 6]))))(
+        tf.tensor2d(randomArray(5 * 6, 6), [5, 6]),
+      ),
+    );
+  });
+
+  const pools: { x: number[]; size: [number, number]; strides: [number, number]; pad: 'valid' | 'same' }[] = [
+    { x: [2, 8, 8, 3], size: [2, 2], strides: [2, 2], pad: 'valid' },
+    { x: [2, 9, 9, 4], size: [3, 3], strides: [2, 2], pad: 'same' },
+    { x: [1, 7, 6, 2], size: [3, 2], strides: [1, 1], pad: 'valid' },
+    { x: [4, 26, 26, 8], size: [2, 2], strides: [2, 2], pad: 'valid' },
+  ];
+  for (const p of pools) {
+    it(`MaxPoolGrad (stock tfjs-wasm loses all-negative windows): x ${p.x.join('×')}, ${p.size} / ${p.strides}, ${p.pad}`, async () => {
+      // Shifted so that many windows are all negative, and relu'd so that many tie at 0.
+      const input = () => tf.sub(tf.tensor(randomArray(tf.util.sizeFromShape(p.x), 7), p.x), 0.4) as tf.Tensor4D;
+      for (const relu of [false, true]) {
+        await compare(`dx (relu ${relu})`, () => {
+          const x = relu ? tf.relu(input()) : input();
+          const y = tf.maxPool(x, p.size, p.strides, p.pad);
+          const dy = tf.tensor(randomArray(y.size, 8), y.shape);
+          return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: p.size, strides: p.strides, pad: p.pad } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        }, 0, 0);
+      }
+    });
+  }
+});
