@@ -16,13 +16,20 @@ function pair(v: unknown): Pair {
   return [a[0], a[1]];
 }
 
-/** `filter` [KH, KW, I, O] spread to [(KH-1)dh+1, (KW-1)dw+1, I, O] with zeros between the taps. */
+/**
+ * `filter` [KH, KW, I, O] spread to [(KH-1)dh+1, (KW-1)dw+1, I, O] with zeros
+ * between the taps. One axis at a time, in rank-3 pads: tfjs-webgpu's Pad
+ * shader cannot index vectors of rank above 4.
+ */
 export function dilateFilter(filter: tf.Tensor4D, [dh, dw]: Pair): tf.Tensor4D {
   return tf.tidy(() => {
     const [kh, kw, i, o] = filter.shape;
-    const spread = tf.pad(tf.reshape(filter, [kh, 1, kw, 1, i, o]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
-    const full = tf.reshape(spread, [kh * dh, kw * dw, i, o]);
-    return tf.slice(full, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, i, o]) as tf.Tensor4D;
+    const rows = tf.pad(tf.reshape(filter, [kh, 1, kw * i * o]), [[0, 0], [0, dh - 1], [0, 0]]);
+    const kh2 = (kh - 1) * dh + 1;
+    const tall = tf.slice(tf.reshape(rows, [kh * dh, kw * i * o]), [0, 0], [kh2, kw * i * o]);
+    const cols = tf.pad(tf.reshape(tall, [kh2 * kw, 1, i * o]), [[0, 0], [0, dw - 1], [0, 0]]);
+    const wide = tf.slice(tf.reshape(cols, [kh2, kw * dw, i * o]), [0, 0, 0], [kh2, (kw - 1) * dw + 1, i * o]);
+    return tf.reshape(wide, [kh2, (kw - 1) * dw + 1, i, o]) as tf.Tensor4D;
   });
 }
 

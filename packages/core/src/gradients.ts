@@ -9,8 +9,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { registerDilatedConvGradients } from './conv-gradients.js';
+import { registerAvgPoolGradient } from './pool-gradients.js';
 
+// Where tfjs-core's gradients throw or are wrong, ours replace them.
 registerDilatedConvGradients();
+registerAvgPoolGradient();
 
 /**
  * Makes sure tfjs-core's gradients are registered, so `tf.grad`,
