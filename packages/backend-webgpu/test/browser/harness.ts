@@ -1,6 +1,6 @@
-// Runs test/browser/page.ts in Debian's headless Chromium: bundles it with
-// esbuild, serves it (and tfjs-wasm's .wasm files) from 127.0.0.1, and
-// returns what the page reports.
+// Runs test/browser/page.ts (or the page script named by the `page` option)
+// in Debian's headless Chromium: bundles it with esbuild, serves it (and
+// tfjs-wasm's .wasm files) from 127.0.0.1, and returns what the page reports.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -45,12 +45,12 @@ export interface PageRun<R = PageReport> {
 }
 
 /** Bundles the page from the built packages (their dist), as an app would. */
-async function bundlePage(): Promise<string> {
+async function bundlePage(entry: string): Promise<string> {
   // No externals and no shims: a package that imports a Node built-in or Dawn's
   // `webgpu` where a browser would load it fails here, as it would in an app.
   const result = await build({
-    entryPoints: [join(here, 'page.ts')],
-    absWorkingDir: here,
+    entryPoints: [entry],
+    absWorkingDir: dirname(entry),
     bundle: true,
     write: false,
     format: 'esm',
@@ -126,6 +126,8 @@ export interface PageOptions {
   isolated?: boolean;
   /** The page's global function to call. Default `descentBrowserTest`. */
   entry?: string;
+  /** Absolute path of the page script to bundle (other packages' pages). Default this folder's page.ts. */
+  page?: string;
 }
 
 /** Runs the page in headless Chromium and returns its report; throws with the page's console on failure. */
@@ -136,7 +138,7 @@ export async function runPageInChromium<R = PageReport>(options: PageOptions = {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run bash scripts/provision.d/chromium.sh (or set DESCENT_CHROMIUM)`);
   }
   const t0 = performance.now();
-  const bundle = await bundlePage();
+  const bundle = await bundlePage(options.page ?? join(here, 'page.ts'));
   const t1 = performance.now();
   const { server, url } = await serve(bundle, options.isolated === true);
   const userDataDir = mkdtempSync(join(tmpdir(), 'descent-chromium-'));
