@@ -106,9 +106,16 @@ export const CASES: LayerCase[] = [
     loss: 'mse',
   },
   {
-    name: 'Conv2D (dilation_rate 2)',
+    // With a linear activation (the default) tfjs-layers calls tf.fused.conv2d, whose gradient is
+    // inline in tfjs-core and asserts dilation 1: no registered gradient can reach it. With relu it
+    // runs the unfused ops, whose dilated gradients @descent/core registers (see conformance/README.md).
+    name: 'Conv2D (dilation_rate 2, relu)',
     seed: 4,
-    build: sequential(() => [L.conv2d({ inputShape: [7, 7, 2], filters: 3, kernelSize: 3, dilationRate: 2 }), L.flatten(), L.dense({ units: 2 })]),
+    build: sequential(() => [
+      L.conv2d({ inputShape: [7, 7, 2], filters: 3, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu' }),
+      L.flatten(),
+      L.dense({ units: 2 }),
+    ]),
     data: regression([7, 7, 2], [2]),
     loss: 'mse',
   },

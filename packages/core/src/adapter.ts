@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DescentError, InvalidArgumentError } from './errors.js';
-import { gradientsRegistered } from './gradients.js';
+import { gradientsRegistered, registerGradientFixes } from './gradients.js';
 import { fusedKernelsFor } from './fused-op.js';
 
 export interface BackendCapabilities {
@@ -100,6 +100,7 @@ export function activeAdapter(): BackendAdapter | undefined {
 
 async function activate(adapter: BackendAdapter): Promise<BackendAdapter> {
   if (!gradientsRegistered()) throw new DescentError('tfjs gradients failed to register');
+  registerGradientFixes();
   await adapter.init();
   if (tf.getBackend() !== adapter.backendName) {
     const ok = await tf.setBackend(adapter.backendName);

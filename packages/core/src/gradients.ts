@@ -11,9 +11,17 @@ import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { registerDilatedConvGradients } from './conv-gradients.js';
 import { registerAvgPoolGradient } from './pool-gradients.js';
 
-// Where tfjs-core's gradients throw or are wrong, ours replace them.
-registerDilatedConvGradients();
-registerAvgPoolGradient();
+/**
+ * Where tfjs-core's gradients throw or are wrong, ours replace them. Idempotent.
+ * Packages that bundle tfjs-core's gradients (tfjs-layers does) put the stock
+ * ones back when they load after this one, so `useBackend()` calls it again.
+ */
+export function registerGradientFixes(): void {
+  registerDilatedConvGradients();
+  registerAvgPoolGradient();
+}
+
+registerGradientFixes();
 
 /**
  * Makes sure tfjs-core's gradients are registered, so `tf.grad`,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chainedOpsRegistered, gradientsRegistered } from '../src/index.js';
+import { chainedOpsRegistered, gradientsRegistered, useBackend } from '../src/index.js';
 import { cpu } from './setup-cpu.js';
 
 beforeAll(cpu);
@@ -28,5 +28,20 @@ describe('chained ops', () => {
     // tfjs-layers' Orthogonal initializer (every RNN) calls these on plain tfjs-core.
     expect(t.flatten().shape).toEqual([4]);
     expect(Array.from(t.add(1).matMul(t).dataSync())).toEqual([11, 16, 19, 28]);
+  });
+});
+
+describe('gradient fixes', () => {
+  it('come back on useBackend() after a package re-registers the stock gradients (tfjs-layers does on import)', async () => {
+    const ours = tf.getGradient('Conv2D')!;
+    // What a bundled copy of tfjs-core's register_all_gradients does when it loads later: a config
+    // without our mark (its gradFunc, ours here, keeps the other tests' gradients right).
+    tf.registerGradient({ kernelName: 'Conv2D', inputsToSave: ours.inputsToSave, gradFunc: ours.gradFunc });
+    expect((tf.getGradient('Conv2D') as { descentDilated?: boolean }).descentDilated).toBeUndefined();
+    await useBackend('cpu');
+    expect((tf.getGradient('Conv2D') as { descentDilated?: boolean }).descentDilated).toBe(true);
+    const x = tf.ones([1, 5, 5, 1]) as tf.Tensor4D;
+    const g = tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(x, w as tf.Tensor4D, 1, 'valid', 'NHWC', 2)))(tf.ones([2, 2, 1, 1]));
+    expect(Array.from(g.dataSync())).toEqual([9, 9, 9, 9]);
   });
 });
