@@ -50,6 +50,7 @@ async function compare(what: string, f: () => tf.Tensor, rtol = 1e-5, atol = 1e-
 describe('Descent wasm training kernels', () => {
   it('are registered: the added kernels and the replaced ones', async () => {
     await activate('descent');
+    expect(trainingKernels.replaced).toEqual(['MaxPoolGrad', 'Conv2DBackpropInput', 'Sum']);
     expect(trainingKernels.added).toEqual(['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum']);
     for (const k of [...trainingKernels.added, ...trainingKernels.replaced]) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
   });
@@ -151,4 +152,27 @@ describe('Descent wasm training kernels', () => {
       }
     });
   }
+
+  const sums: { shape: number[]; axis: number[]; keepDims?: boolean }[] = [
+    { shape: [64, 26, 26, 32], axis: [0, 1, 2] },
+    { shape: [8, 11, 11, 64], axis: [0, 1, 2], keepDims: true },
+    { shape: [300, 7], axis: [0] },
+    { shape: [20, 30, 5], axis: [1, 0] },
+    { shape: [20, 30, 5], axis: [0, 2] },
+    { shape: [10, 6], axis: [0] },
+    { shape: [4, 5, 6], axis: [0, 1, 2] },
+  ];
+  for (const c of sums) {
+    it(`Sum over axes [${c.axis}] of ${c.shape.join('×')}${c.keepDims ? ', keepDims' : ''} (leading axes go to XNNPACK)`, async () => {
+      const x = () => tf.tensor(randomArray(tf.util.sizeFromShape(c.shape), 9), c.shape);
+      // XNNPACK sums M float32 terms in blocks, cpu in float64: the error is bounded by about M·ε·max|x| (= 1
+      // here), whatever the sum's own size, so the absolute tolerance grows with M (4e-3 for the largest case).
+      const m = tf.util.sizeFromShape(c.shape.filter((_, i) => c.axis.includes(i)));
+      await compare('sum', () => tf.sum(x(), c.axis, c.keepDims), 1e-6, 1e-7 * m);
+    });
+  }
+
+  it('Sum of int32 keeps the stock kernel and is exact', async () => {
+    await compare('int sum', () => tf.sum(tf.tensor2d(Array.from({ length: 600 }, (_, i) => (i * 7919) % 1000), [200, 3], 'int32'), 0), 0, 0);
+  });
 });

@@ -3,6 +3,7 @@ import { conv2DBackpropFilter, depthwiseConv2dNativeBackpropFilter } from './con
 import { conv2DBackpropInput, depthwiseConv2dNativeBackpropInput } from './conv-backprop-input.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { rememberStock } from './stock.js';
+import { sum } from './sum.js';
 import { unsortedSegmentSum } from './unsorted-segment-sum.js';
 
 /** Backward kernels tfjs-wasm lacks, which conv nets and embeddings need to train. */
@@ -13,10 +14,14 @@ const added = new Map<string, tf.KernelFunc>([
   [tf.UnsortedSegmentSum, unsortedSegmentSum as unknown as tf.KernelFunc],
 ]);
 
-/** tfjs-wasm kernels replaced: its MaxPoolGrad misroutes all-negative windows and ties, its Conv2DBackpropInput is a scalar loop. */
+/**
+ * tfjs-wasm kernels replaced: its MaxPoolGrad misroutes all-negative windows and ties, its Conv2DBackpropInput is a
+ * scalar loop, and its Sum over leading axes (every bias gradient) transposes the whole tensor first.
+ */
 const replaced = new Map<string, tf.KernelFunc>([
   [tf.MaxPoolGrad, maxPoolGrad as unknown as tf.KernelFunc],
   [tf.Conv2DBackpropInput, conv2DBackpropInput as unknown as tf.KernelFunc],
+  [tf.Sum, sum as unknown as tf.KernelFunc],
 ]);
 
 /** The kernel names this adds to tfjs-wasm, and those it replaces. */
