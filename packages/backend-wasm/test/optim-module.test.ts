@@ -56,6 +56,11 @@ describe('the AssemblyScript optimizer module', () => {
     expect(await generate()).toBe(committed);
   });
 
+  it('the embedded bytes of the max-pool gradient are those asm/pool.ts compiles to', async () => {
+    const committed = readFileSync(new URL('../src/kernels/generated/pool-wasm.ts', import.meta.url), 'utf8');
+    expect(await generate('pool')).toBe(committed);
+  });
+
   it('the shared-memory build (tfjs-wasm with threads) computes what the plain one does', () => {
     const n = 11;
     // Layout in floats: p, g, m, v, a canary, then the outputs p', m', v' and another canary.

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { HeapBackend } from '../optim/module.js';
 import type { WasmKernelArgs } from './helpers.js';
+import { poolExportsFor } from './pool-module.js';
 
 /**
  * dx of a 2-D max pool: each dy goes to the first maximum of its window (in
@@ -9,7 +11,8 @@ import type { WasmKernelArgs } from './helpers.js';
  * values: a window with no value above 1.2e-38 sends its gradient to element 0
  * of the tensor, and ties go to the last maximum. Where windows overlap, a dx
  * sums several dy: in dy's order and in float64, rounded once, as cpu does, so
- * results match it exactly.
+ * results match it exactly. Windows that do not overlap (the common 2×2,
+ * stride 2 pool) run in asm/pool.ts, four channels per SIMD compare.
  */
 export function maxPoolGrad(args: WasmKernelArgs): tf.TensorInfo {
   const { backend } = args;
@@ -17,12 +20,21 @@ export function maxPoolGrad(args: WasmKernelArgs): tf.TensorInfo {
   const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as tf.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   const out = backend.makeOutput(input.shape, 'float32');
+  const overlap = info.effectiveFilterHeight > info.strideHeight || info.effectiveFilterWidth > info.strideWidth;
+  if (!overlap && input.dtype === 'float32' && dy.dtype === 'float32') {
+    const heap = backend as unknown as HeapBackend;
+    const offset = (t: tf.TensorInfo) => heap.dataIdMap.get(t.dataId)!.memoryOffset;
+    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
+    poolExportsFor(heap).maxPoolGrad(offset(input), offset(dy), offset(out), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth,
+      strideHeight, strideWidth, info.effectiveFilterHeight, info.effectiveFilterWidth, padInfo.top, padInfo.left);
+    return out;
+  }
   // Views after makeOutput: an allocation may grow (and detach) the heap.
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   const x = backend.typedArrayFromHeap(input) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
   const at = firstMaxima(x, info);
-  if (info.effectiveFilterHeight > info.strideHeight || info.effectiveFilterWidth > info.strideWidth) {
+  if (overlap) {
     // Overlapping windows: a dx may sum several dy.
     const acc = new Float64Array(dx.length);
     for (let o = 0; o < at.length; o++) if (at[o] >= 0) acc[at[o]] += g[o];

@@ -24,7 +24,8 @@ export interface HeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): { dataId: object; shape: number[]; dtype: string };
 }
 
-function decode(base64: string): Uint8Array<ArrayBuffer> {
+/** Bytes of a base64 string (the generated modules embed their wasm so). */
+export function decode(base64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(base64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
