@@ -1,5 +1,5 @@
 // Compiles each AssemblyScript module (asm/optim.ts: optimizer kernels;
-// asm/pool.ts: the max-pool gradient) into two wasm modules, one importing a
+// asm/train.ts: the max-pool gradient and im2col) into two wasm modules, one importing a
 // plain memory and one a shared memory (tfjs-wasm with threads), and embeds
 // their bytes as base64 in a generated TypeScript file. Runs before tsup;
 // a file is rewritten only when its content changes.
@@ -11,7 +11,7 @@ import asc from 'assemblyscript/asc';
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MODULES = {
   optim: { source: 'asm/optim.ts', target: 'src/optim/generated/optim-wasm.ts', prefix: 'OPTIM', what: 'AssemblyScript optimizer kernels' },
-  pool: { source: 'asm/pool.ts', target: 'src/kernels/generated/pool-wasm.ts', prefix: 'POOL', what: 'AssemblyScript max-pool gradient' },
+  train: { source: 'asm/train.ts', target: 'src/kernels/generated/train-wasm.ts', prefix: 'TRAIN', what: 'AssemblyScript training kernels (max-pool gradient, im2col)' },
 };
 
 // No runtime, no allocator, no assertions (so no `abort` import), no data segment.
@@ -35,7 +35,7 @@ export async function compile(flags, source = MODULES.optim.source) {
   return binary;
 }
 
-/** The generated TypeScript of one module (`optim` or `pool`). */
+/** The generated TypeScript of one module (`optim` or `train`). */
 export async function generate(module = 'optim') {
   const { source, prefix, what } = MODULES[module];
   const out = {};

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { dilateFilter } from '@descent/core';
 import { trainingKernels } from '../src/index.js';
+import { filterGradientLimits } from '../src/kernels/conv-backprop-filter.js';
 import { activate, expectClose, expectNoLeak, on, randomArray } from './util.js';
 
 type Pad = 'valid' | 'same' | number[][];
@@ -56,12 +57,21 @@ describe('Descent wasm training kernels', () => {
   });
 
   for (const c of conv) {
-    it(`Conv2DBackpropFilter and Conv2DBackpropInput: ${name(c)}`, async () => {
+    it(`Conv2DBackpropFilter (im2col and convolution) and Conv2DBackpropInput: ${name(c)}`, async () => {
       const make = () => convInputs(c, (x, w) => tf.conv2d(x, w, c.strides, c.pad as 'valid').shape);
-      await compare('dW', () => {
+      const dW = () => {
         const { x, w, dy } = make();
         return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: w.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-      });
+      };
+      const limits = { ...filterGradientLimits };
+      try {
+        filterGradientLimits.patchRows = Infinity;
+        await compare('dW (im2col)', dW);
+        filterGradientLimits.patchRows = 0;
+        await compare('dW (convolution)', dW);
+      } finally {
+        Object.assign(filterGradientLimits, limits);
+      }
       await compare('dx', () => {
         const { x, w, dy } = make();
         return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;

@@ -1,12 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { HeapBackend } from '../optim/module.js';
 import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type WasmKernelArgs } from './helpers.js';
+import { trainExportsFor } from './train-module.js';
 
 // tfjs-wasm has no Conv2DBackpropFilter or DepthwiseConv2dNativeBackpropFilter.
 // A filter's gradient is itself a convolution: x with its batch axis as the
-// channels, and dy as the filter, strides and dilations swapped. So it runs on
-// XNNPACK's threaded convolution like the forward pass, with the same number
-// of multiply-adds, instead of a scalar loop. Every intermediate is a new
-// tensor, freed before return; no input is written.
+// channels, and dy as the filter, strides and dilations swapped, on XNNPACK's
+// threaded convolution like the forward pass. That GEMM has KH·KW·I rows: for
+// a first layer (I = 1: 9 rows) XNNPACK wastes most of it, so there the
+// gradient is dWᵀ = dyᵀ · patches instead, an im2col in asm/train.ts and one
+// XNNPACK matmul (1.6× faster for a LeNet's conv1; 2× slower for its conv2,
+// where packing 288-wide patches dominates). Both do the forward pass's
+// multiply-adds; neither is a scalar loop. Every intermediate is a new tensor,
+// freed before return; no input is written.
+
+/**
+ * im2col when the filter has at most `patchRows` rows (KH·KW·I) and the
+ * patches at most `patchFloats` floats (64 MB); otherwise the convolution.
+ * Tests move them to exercise both.
+ */
+export const filterGradientLimits = { patchRows: 64, patchFloats: 16 * 1024 * 1024 };
 
 type Attrs = {
   strides: number | [number, number];
@@ -24,13 +38,24 @@ function convInfo(x: tf.TensorInfo, attrs: Attrs, depthwise: boolean) {
     attrs.filterShape,
     attrs.strides,
     attrs.dilations ?? 1,
-    attrs.pad,
+    attrs.pad as 'valid',
     attrs.dimRoundingMode,
     depthwise,
     format,
   );
   if (info.dataFormat !== 'channelsLast') throw new Error(`Descent wasm: filter gradients support dataFormat 'NHWC' only, got '${attrs.dataFormat}'`);
   return info;
+}
+
+/** [N·OH·OW, KH·KW·I]: the patches of x, in HWIO's row order (asm/train.ts). */
+function patches(backend: BackendWasm, x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const out = backend.makeOutput([rows, info.filterHeight * info.filterWidth * info.inChannels], 'float32');
+  const heap = backend as unknown as HeapBackend;
+  const offset = (t: tf.TensorInfo) => heap.dataIdMap.get(t.dataId)!.memoryOffset;
+  trainExportsFor(heap).im2col(offset(x), offset(out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left);
+  return out;
 }
 
 /** dW[kh, kw, i, o] = Σ_{n, oh, ow} x[n, oh·s + kh·d − pad, ow·s + kw·d − pad, i] · dy[n, oh, ow, o]. */
@@ -41,6 +66,20 @@ export function conv2DBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
   const info = convInfo(x, attrs, false);
   const { filterHeight: kh, filterWidth: kw, inChannels, outChannels, padInfo } = info;
   const scratch = new Scratch(backend);
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  if (x.dtype === 'float32' && dy.dtype === 'float32' && kh * kw * inChannels <= filterGradientLimits.patchRows && rows * kh * kw * inChannels <= filterGradientLimits.patchFloats && rows > 0) {
+    try {
+      const p = scratch.keep(patches(backend, x, info));
+      const dyT = scratch.keep(transpose(backend, scratch.keep(reshapeView(backend, dy, [rows, outChannels])), [1, 0])); // [O, rows]
+      // An untransposed product of single matrices: tfjs-wasm's XNNPACK path.
+      const wT = scratch.keep(wasmKernel(tf.BatchMatMul)({ inputs: { a: dyT, b: p }, backend, attrs: { transposeA: false, transposeB: false } }));
+      const w = transpose(backend, wT, [1, 0]); // [KH·KW·I, O]
+      w.shape = [kh, kw, inChannels, outChannels];
+      return w;
+    } finally {
+      scratch.dispose();
+    }
+  }
   try {
     const xT = scratch.keep(transpose(backend, x, [3, 1, 2, 0])); // [I, H, W, N]
     const dyT = scratch.keep(transpose(backend, dy, [1, 2, 0, 3])); // [OH, OW, N, O]: a filter with N inputs

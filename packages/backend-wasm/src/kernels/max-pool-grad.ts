@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HeapBackend } from '../optim/module.js';
 import type { WasmKernelArgs } from './helpers.js';
-import { poolExportsFor } from './pool-module.js';
+import { trainExportsFor } from './train-module.js';
 
 /**
  * dx of a 2-D max pool: each dy goes to the first maximum of its window (in
@@ -25,7 +25,7 @@ export function maxPoolGrad(args: WasmKernelArgs): tf.TensorInfo {
     const heap = backend as unknown as HeapBackend;
     const offset = (t: tf.TensorInfo) => heap.dataIdMap.get(t.dataId)!.memoryOffset;
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
-    poolExportsFor(heap).maxPoolGrad(offset(input), offset(dy), offset(out), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth,
+    trainExportsFor(heap).maxPoolGrad(offset(input), offset(dy), offset(out), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth,
       strideHeight, strideWidth, info.effectiveFilterHeight, info.effectiveFilterWidth, padInfo.top, padInfo.left);
     return out;
   }
