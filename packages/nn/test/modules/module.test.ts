@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, manualSeed, stateDictFromBinary, stateDictFromJSON, stateDictToBinary, stateDictToJSON, type HostTensor } from '@descent/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 // optim is not a dependency of nn; its source is imported directly (the same core and tfjs-core resolve).
-import { AdamW, SGD } from '../../../optim/src/index.js';
+import { AdamW, SGD } from '@descent/optim';
 import {
   BatchNorm2d,
   Conv2d,
