@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { Generator, useBackend } from '@descent/core';
+import { AdamW } from '@descent/optim';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Trainer, toTrainableModel } from '../src/index.js';
+import { blobs, cpu, loader, mlp } from './setup.js';
+
+beforeAll(async () => {
+  await cpu();
+  // tfjs-layers re-registers tfjs-core's stock gradients; useBackend applies Descent's fixes again.
+  await useBackend('cpu');
+});
+
+function lossesOf(trainer: Trainer): number[] {
+  return trainer.state.logHistory.filter((l) => l.loss !== undefined).map((l) => l.loss);
+}
+
+async function trainAndCheck(model: Parameters<typeof toTrainableModel>[0], variables: tf.Variable[]) {
+  const trainer = new Trainer({ model, optimizer: new AdamW(variables, { lr: 2e-2 }), loggingSteps: 4 });
+  await trainer.fit({ trainLoader: loader(blobs(96), 8), epochs: 3 });
+  const losses = lossesOf(trainer);
+  expect(losses.length).toBe(9);
+  expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.6);
+  const ev = await trainer.evaluate(loader(blobs(60, { seed: 1 }), 20, false));
+  expect(ev.accuracy).toBeGreaterThan(0.8);
+  return trainer;
+}
+
+describe('each model kind trains and its loss falls', () => {
+  it('a @descent/nn Module', async () => {
+    const model = mlp(0);
+    const trainer = await trainAndCheck(model, model.parameters());
+    expect(trainer.model.kind).toBe('module');
+    expect(trainer.model.stateEntries().map((e) => e.key)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+  });
+
+  it('a tfjs-layers LayersModel', async () => {
+    const model = tfl.sequential({
+      layers: [tfl.layers.dense({ inputShape: [4], units: 16, activation: 'relu' }), tfl.layers.dense({ units: 3 })],
+    });
+    const trainer = await trainAndCheck(model, model.trainableWeights.map((w) => w.read() as tf.Variable));
+    expect(trainer.model.kind).toBe('layers');
+    expect(trainer.model.stateEntries().map((e) => e.key)).toEqual(['0.kernel', '0.bias', '1.kernel', '1.bias']);
+    model.dispose();
+  });
+
+  it('a plain { forward, variables }', async () => {
+    const g = new Generator(0);
+    const init = (shape: number[], bound: number) => tf.tensor(g.fill(new Float32Array(shape.reduce((a, b) => a * b)), (r) => r.uniform(-bound, bound)), shape);
+    const variables = { w1: tf.variable(init([4, 16], 0.5)), b1: tf.variable(tf.zeros([16])), w2: tf.variable(init([16, 3], 0.25)), b2: tf.variable(tf.zeros([3])) };
+    const forward = (x: tf.Tensor) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, variables.w1), variables.b1)), variables.w2), variables.b2);
+    const trainer = await trainAndCheck({ forward, variables }, Object.values(variables));
+    expect(trainer.model.kind).toBe('function');
+    expect(trainer.model.stateEntries().map((e) => e.key)).toEqual(['w1', 'b1', 'w2', 'b2']);
+  });
+
+  it('anything else is an InvalidArgumentError naming model', () => {
+    expect(() => toTrainableModel({ nope: 1 } as never)).toThrow(/Invalid model/);
+    expect(() => toTrainableModel({ forward: () => tf.scalar(0), variables: [] })).toThrow(/model.variables is empty/);
+  });
+});
