@@ -1,3 +1,3 @@
 // Training kernels over tfjs-wasm's heap, compiled into one module.
 export { maxPoolGrad } from './pool';
-export { im2col } from './im2col';
+export { col2im, im2col } from './im2col';

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { dilateFilter } from '@descent/core';
 import { trainingKernels } from '../src/index.js';
 import { filterGradientLimits } from '../src/kernels/conv-backprop-filter.js';
+import { inputGradientLimits } from '../src/kernels/conv-backprop-input.js';
 import { activate, expectClose, expectNoLeak, on, randomArray } from './util.js';
 
 type Pad = 'valid' | 'same' | number[][];
@@ -57,7 +58,7 @@ describe('Descent wasm training kernels', () => {
   });
 
   for (const c of conv) {
-    it(`Conv2DBackpropFilter (im2col and convolution) and Conv2DBackpropInput: ${name(c)}`, async () => {
+    it(`Conv2DBackpropFilter (im2col, convolution) and Conv2DBackpropInput (col2im, correlation): ${name(c)}`, async () => {
       const make = () => convInputs(c, (x, w) => tf.conv2d(x, w, c.strides, c.pad as 'valid').shape);
       const dW = () => {
         const { x, w, dy } = make();
@@ -72,10 +73,18 @@ describe('Descent wasm training kernels', () => {
       } finally {
         Object.assign(filterGradientLimits, limits);
       }
-      await compare('dx', () => {
+      const dx = () => {
         const { x, w, dy } = make();
         return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-      });
+      };
+      await compare('dx (matmul + col2im)', dx);
+      const colFloats = inputGradientLimits.colFloats;
+      try {
+        inputGradientLimits.colFloats = 0;
+        await compare('dx (full correlation)', dx);
+      } finally {
+        inputGradientLimits.colFloats = colFloats;
+      }
     });
   }
 

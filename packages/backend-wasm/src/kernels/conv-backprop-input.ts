@@ -2,11 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type WasmKernelArgs } from './helpers.js';
 import { stockKernel } from './stock.js';
+import type { HeapBackend } from '../optim/module.js';
+import { trainExportsFor } from './train-module.js';
 
-// An input's gradient is the "full" correlation of dy, spread by the strides,
-// with the spatially flipped filter. Written that way it runs on XNNPACK's
-// convolution (threaded, SIMD); tfjs-wasm has no DepthwiseConv2dNativeBackpropInput
-// at all, and its Conv2DBackpropInput is a scalar loop. No input is written.
+// tfjs-wasm has no DepthwiseConv2dNativeBackpropInput at all, and its
+// Conv2DBackpropInput is a scalar loop. A conv's input gradient is the
+// columns dy · Wᵀ ([N·OH·OW, KH·KW·I], one XNNPACK matmul whose weights are
+// just the small filter) added back into the image (col2im, asm/train.ts):
+// exactly the forward pass's multiply-adds. Where the columns would be too
+// large to hold, and for depthwise filters, it is the "full" correlation of
+// dy, spread by the strides, with the spatially flipped filter, on XNNPACK's
+// convolution (it also multiplies the padding's zeros). No input is written.
+
+/** Columns up to `colFloats` floats (64 MB) take the matmul + col2im path; tests lower it. */
+export const inputGradientLimits = { colFloats: 16 * 1024 * 1024 };
 
 type Attrs = {
   strides: number | [number, number];
@@ -61,7 +70,7 @@ function info(dy: tf.TensorInfo, filterShape: number[], attrs: Attrs, depthwise:
     filterShape as [number, number, number, number],
     attrs.strides,
     attrs.dilations ?? 1,
-    attrs.pad,
+    attrs.pad as 'valid',
     attrs.dimRoundingMode,
     depthwise,
     format,
@@ -78,6 +87,24 @@ export function conv2DBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
   if (convInfo.dataFormat !== 'channelsLast') return stockKernel(tf.Conv2DBackpropInput)(args);
   const { pad, crop } = fullPadding(convInfo);
   const scratch = new Scratch(backend);
+  const rows = convInfo.batchSize * convInfo.outHeight * convInfo.outWidth;
+  const [kh, kw, ci, co] = filter.shape;
+  if (dy.dtype === 'float32' && filter.dtype === 'float32' && rows > 0 && rows * kh * kw * ci <= inputGradientLimits.colFloats) {
+    try {
+      const wT = scratch.keep(transpose(backend, scratch.keep(reshapeView(backend, filter, [kh * kw * ci, co])), [1, 0])); // [O, KH·KW·I]
+      const g = scratch.keep(reshapeView(backend, dy, [rows, co]));
+      const cols = scratch.keep(wasmKernel(tf.BatchMatMul)({ inputs: { a: g, b: wT }, backend, attrs: { transposeA: false, transposeB: false } }));
+      const dx = backend.makeOutput(attrs.inputShape, 'float32');
+      const heap = backend as unknown as HeapBackend;
+      const offset = (t: tf.TensorInfo) => heap.dataIdMap.get(t.dataId)!.memoryOffset;
+      const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = convInfo;
+      trainExportsFor(heap).col2im(offset(cols), offset(dx), convInfo.batchSize, inHeight, inWidth, ci, outHeight, outWidth,
+        kh, kw, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo.top, padInfo.left);
+      return dx;
+    } finally {
+      scratch.dispose();
+    }
+  }
   try {
     const flipped = scratch.keep(wasmKernel('Reverse')({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } }));
     const w = scratch.keep(transpose(backend, flipped, [0, 1, 3, 2])); // [KH, KW, O, I]

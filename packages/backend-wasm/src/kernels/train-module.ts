@@ -5,6 +5,7 @@ import { TRAIN_WASM_PLAIN, TRAIN_WASM_SHARED } from './generated/train-wasm.js';
 export interface TrainExports {
   maxPoolGrad(x: number, dy: number, dx: number, ...dims: number[]): void;
   im2col(x: number, out: number, ...dims: number[]): void;
+  col2im(cols: number, dx: number, ...dims: number[]): void;
 }
 
 const modules: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
