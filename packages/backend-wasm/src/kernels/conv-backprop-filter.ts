@@ -5,22 +5,19 @@ import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type W
 import { trainExportsFor } from './train-module.js';
 
 // tfjs-wasm has no Conv2DBackpropFilter or DepthwiseConv2dNativeBackpropFilter.
-// A filter's gradient is itself a convolution: x with its batch axis as the
-// channels, and dy as the filter, strides and dilations swapped, on XNNPACK's
-// threaded convolution like the forward pass. That GEMM has KH·KW·I rows: for
-// a first layer (I = 1: 9 rows) XNNPACK wastes most of it, so there the
-// gradient is dWᵀ = dyᵀ · patches instead, an im2col in asm/train.ts and one
-// XNNPACK matmul (1.6× faster for a LeNet's conv1; 2× slower for its conv2,
-// where packing 288-wide patches dominates). Both do the forward pass's
-// multiply-adds; neither is a scalar loop. Every intermediate is a new tensor,
-// freed before return; no input is written.
+// A filter's gradient is the product patchesᵀ · dy ([KH·KW·I, N·OH·OW] times
+// [N·OH·OW, O], in HWIO's layout directly): an im2col into the transposed
+// patches in asm/train.ts, then one XNNPACK matmul (threaded, SIMD) whose
+// packed weights are dy. Where the patches would be too large to hold, it is
+// a convolution instead: x with its batch axis as the channels, and dy as the
+// filter, strides and dilations swapped, on XNNPACK's convolution (3.5× slower
+// for a LeNet's first layer, whose GEMM then has only 9 rows; about even for
+// its second). Both do the forward pass's multiply-adds; neither is a scalar
+// loop. Every intermediate is a new tensor, freed before return; no input is
+// written.
 
-/**
- * im2col when the filter has at most `patchRows` rows (KH·KW·I) and the
- * patches at most `patchFloats` floats (64 MB); otherwise the convolution.
- * Tests move them to exercise both.
- */
-export const filterGradientLimits = { patchRows: 64, patchFloats: 16 * 1024 * 1024 };
+/** Patches up to `patchFloats` floats (64 MB) take the im2col path; larger ones the convolution. Tests lower it. */
+export const filterGradientLimits = { patchFloats: 16 * 1024 * 1024 };
 
 type Attrs = {
   strides: number | [number, number];
@@ -47,10 +44,10 @@ function convInfo(x: tf.TensorInfo, attrs: Attrs, depthwise: boolean) {
   return info;
 }
 
-/** [N·OH·OW, KH·KW·I]: the patches of x, in HWIO's row order (asm/train.ts). */
-function patches(backend: BackendWasm, x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
-  const rows = info.batchSize * info.outHeight * info.outWidth;
-  const out = backend.makeOutput([rows, info.filterHeight * info.filterWidth * info.inChannels], 'float32');
+/** [KH·KW·I, N·OH·OW]: the transposed patches of x, rows in HWIO's order (asm/train.ts). */
+function patchesT(backend: BackendWasm, x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const cols = info.batchSize * info.outHeight * info.outWidth;
+  const out = backend.makeOutput([info.filterHeight * info.filterWidth * info.inChannels, cols], 'float32');
   const heap = backend as unknown as HeapBackend;
   const offset = (t: tf.TensorInfo) => heap.dataIdMap.get(t.dataId)!.memoryOffset;
   trainExportsFor(heap).im2col(offset(x), offset(out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
@@ -67,13 +64,12 @@ export function conv2DBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
   const { filterHeight: kh, filterWidth: kw, inChannels, outChannels, padInfo } = info;
   const scratch = new Scratch(backend);
   const rows = info.batchSize * info.outHeight * info.outWidth;
-  if (x.dtype === 'float32' && dy.dtype === 'float32' && kh * kw * inChannels <= filterGradientLimits.patchRows && rows * kh * kw * inChannels <= filterGradientLimits.patchFloats && rows > 0) {
+  if (x.dtype === 'float32' && dy.dtype === 'float32' && rows > 0 && rows * kh * kw * inChannels <= filterGradientLimits.patchFloats) {
     try {
-      const p = scratch.keep(patches(backend, x, info));
-      const dyT = scratch.keep(transpose(backend, scratch.keep(reshapeView(backend, dy, [rows, outChannels])), [1, 0])); // [O, rows]
+      const pT = scratch.keep(patchesT(backend, x, info));
+      const g = scratch.keep(reshapeView(backend, dy, [rows, outChannels]));
       // An untransposed product of single matrices: tfjs-wasm's XNNPACK path.
-      const wT = scratch.keep(wasmKernel(tf.BatchMatMul)({ inputs: { a: dyT, b: p }, backend, attrs: { transposeA: false, transposeB: false } }));
-      const w = transpose(backend, wT, [1, 0]); // [KH·KW·I, O]
+      const w = wasmKernel(tf.BatchMatMul)({ inputs: { a: pT, b: g }, backend, attrs: { transposeA: false, transposeB: false } });
       w.shape = [kh, kw, inChannels, outChannels];
       return w;
     } finally {
