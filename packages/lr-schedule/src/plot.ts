@@ -19,7 +19,31 @@ export interface PlotOptions {
   rows?: number;
   /** Series names for the legend; default `group 0`, `group 1`, ... */
   labels?: string[];
+  /** Draw the legend. Default: when there is more than one series. */
+  legend?: boolean;
 }
+
+/** How series `g` is drawn: SVG stroke color and dash pattern, terminal glyph. */
+export interface SeriesStyle {
+  color: string;
+  /** SVG `stroke-dasharray`; `''` is a solid line. */
+  dash: string;
+  mark: string;
+}
+
+// Ten colors (matplotlib's tab10 order, the first six as before) times four dash
+// patterns: twenty distinct (color, dash) pairs, and the first four differ in both.
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const DASHES = ['', '7 4', '2 3', '10 3 2 3'];
+const MARKS = ['*', '+', 'o', 'x', '#', '@', '%', '=', '~', '&'];
+
+/** The style of series `g` (the same in SVG, PNG and terminal legends). */
+export function seriesStyle(g: number): SeriesStyle {
+  return { color: COLORS[g % COLORS.length]!, dash: DASHES[g % DASHES.length]!, mark: MARKS[g % MARKS.length]! };
+}
+
+const labelOf = (options: PlotOptions, g: number) => options.labels?.[g] ?? `group ${g}`;
+const showLegend = (series: number[][], options: PlotOptions) => options.legend ?? series.length > 1;
 
 export interface SchedulePlot {
   /** `series[g][k]`: the value of series `g` at epoch `k`. */
@@ -74,17 +98,39 @@ function range(series: number[][]): [number, number] {
   return [Math.min(lo, 0) === 0 && lo >= 0 && lo < (hi - lo) * 0.25 ? 0 : lo, hi];
 }
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
-
 function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+// Legend text is not measured (no fonts here): 7.2 px a character is DejaVu Sans'
+// average advance at 12 px, a little generous for Arial and Helvetica.
+const CHAR_PX = 7.2;
+const SWATCH = 24;
+const LEGEND_ROW = 18;
+
+/** Legend entries flowed left to right under the x axis, wrapping at `width`. */
+function legendLayout(labels: string[], width: number): { x: number; row: number }[] {
+  const at: { x: number; row: number }[] = [];
+  let x = 0;
+  let row = 0;
+  for (const label of labels) {
+    const w = SWATCH + 6 + label.length * CHAR_PX;
+    if (x > 0 && x + w > width) (x = 0), row++;
+    at.push({ x, row });
+    x += w + 18;
+  }
+  return at;
 }
 
 export function renderSvg(series: number[][], options: PlotOptions = {}): string {
   const W = options.width ?? 640;
   const H = options.height ?? 360;
+  const labels = series.map((_, g) => labelOf(options, g));
   const m = { left: 64, right: 16, top: options.title ? 36 : 16, bottom: 40 };
   const pw = W - m.left - m.right;
+  const legend = showLegend(series, options) ? legendLayout(labels, pw) : [];
+  const legendRows = legend.length ? legend[legend.length - 1]!.row + 1 : 0;
+  if (legendRows) m.bottom += legendRows * LEGEND_ROW + 4;
   const ph = H - m.top - m.bottom;
   const n = Math.max(...series.map((s) => s.length));
   const [lo, hi] = range(series);
@@ -108,24 +154,30 @@ export function renderSvg(series: number[][], options: PlotOptions = {}): string
   }
   out.push(`<line x1="${m.left}" y1="${m.top + ph}" x2="${m.left + pw}" y2="${m.top + ph}" stroke="#333"/>`);
   out.push(`<line x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${m.top + ph}" stroke="#333"/>`);
-  out.push(`<text x="${m.left + pw / 2}" y="${H - 6}" text-anchor="middle" fill="#333">step</text>`);
+  out.push(`<text x="${m.left + pw / 2}" y="${m.top + ph + 34}" text-anchor="middle" fill="#333">step</text>`);
+  const stroke = (g: number) => {
+    const { color, dash } = seriesStyle(g);
+    return `stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}`;
+  };
   series.forEach((s, g) => {
     const pts = s.map((v, k) => (Number.isFinite(v) ? `${f(x(k))},${f(y(v))}` : '')).filter(Boolean).join(' ');
-    out.push(`<polyline fill="none" stroke="${COLORS[g % COLORS.length]}" stroke-width="2" points="${pts}"/>`);
+    // A named series carries its name (a tooltip, and findable in the SVG).
+    const named = series.length > 1 || options.labels?.[g] !== undefined;
+    out.push(`<polyline fill="none" ${stroke(g)} points="${pts}"${named ? `><title>${escapeXml(labels[g]!)}</title></polyline>` : '/>'}`);
   });
-  if (series.length > 1) {
-    series.forEach((_, g) => {
-      const label = options.labels?.[g] ?? `group ${g}`;
-      const yy = m.top + 8 + g * 16;
-      out.push(`<line x1="${m.left + pw - 90}" y1="${yy}" x2="${m.left + pw - 70}" y2="${yy}" stroke="${COLORS[g % COLORS.length]}" stroke-width="2"/>`);
-      out.push(`<text x="${m.left + pw - 64}" y="${yy}" dominant-baseline="middle" fill="#333">${escapeXml(label)}</text>`);
+  if (legend.length) {
+    out.push('<g class="legend">');
+    legend.forEach(({ x: lx, row }, g) => {
+      const x0 = m.left + lx;
+      const yy = m.top + ph + 40 + LEGEND_ROW / 2 + row * LEGEND_ROW;
+      out.push(`<line x1="${f(x0)}" y1="${yy}" x2="${f(x0 + SWATCH)}" y2="${yy}" ${stroke(g)}/>`);
+      out.push(`<text x="${f(x0 + SWATCH + 6)}" y="${yy}" dominant-baseline="middle" fill="#333">${escapeXml(labels[g]!)}</text>`);
     });
+    out.push('</g>');
   }
   out.push('</svg>');
   return out.join('\n');
 }
-
-const MARKS = ['*', '+', 'o', 'x', '#', '@'];
 
 export function renderTerminal(series: number[][], options: PlotOptions = {}): string {
   const cols = options.columns ?? 64;
@@ -146,7 +198,7 @@ export function renderTerminal(series: number[][], options: PlotOptions = {}): s
       const r = rowOf(v);
       // Fill the vertical gap from the previous column so drops read as lines.
       const [a, b] = prev === undefined ? [r, r] : [Math.min(prev, r), Math.max(prev, r)];
-      for (let rr = a; rr <= b; rr++) if (rr === r || grid[rr]![c] === ' ') grid[rr]![c] = MARKS[g % MARKS.length]!;
+      for (let rr = a; rr <= b; rr++) if (rr === r || grid[rr]![c] === ' ') grid[rr]![c] = seriesStyle(g).mark;
       prev = r;
     }
   });
@@ -158,7 +210,13 @@ export function renderTerminal(series: number[][], options: PlotOptions = {}): s
   lines.push(`${' '.repeat(lw)} +${'-'.repeat(cols)}`);
   const last = String(n - 1);
   lines.push(`${' '.repeat(lw)}  0${last.padStart(cols - 1)}`);
-  if (series.length > 1) lines.push(series.map((_, g) => `${MARKS[g % MARKS.length]} ${options.labels?.[g] ?? `group ${g}`}`).join('   '));
+  if (showLegend(series, options)) {
+    // One line when it fits under the chart, else one entry a line.
+    const entries = series.map((_, g) => `${seriesStyle(g).mark} ${labelOf(options, g)}`);
+    const one = `${' '.repeat(lw + 2)}${entries.join('   ')}`;
+    if (one.length <= lw + 2 + cols) lines.push(one);
+    else for (const e of entries) lines.push(`${' '.repeat(lw + 2)}${e}`);
+  }
   return lines.join('\n');
 }
 
