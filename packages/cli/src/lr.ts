@@ -60,13 +60,9 @@ const REQUIRED_OPTIONS: Record<string, readonly string[]> = {
   CosineAnnealingWarmRestarts: ['t0'],
   CyclicLR: ['baseLr', 'maxLr'],
 };
-// Where the registry lists a value that is not the scheduler's default: what the
-// scheduler really does (CyclicLR defaults stepSizeUp to 2000, as torch does).
-const DEFAULT_FIXES: Record<string, Record<string, number>> = { CyclicLR: { stepSizeUp: 2000 } };
-
-/** The registry's options of a schedule, with the defaults the scheduler applies. */
+/** The registry's options of a schedule (its defaults are the scheduler's). */
 function listedOptions(entry: ScheduleEntry): ScheduleEntry['options'] {
-  return { ...entry.options, ...DEFAULT_FIXES[entry.name] };
+  return entry.options;
 }
 
 const OPTION_HELP: Record<string, string> = {
