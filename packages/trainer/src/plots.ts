@@ -20,13 +20,13 @@ export function confusionMatrixSvg(matrix: number[][], options: { title?: string
   const cell = Math.max(22, Math.min(56, Math.floor(520 / Math.max(C, 1))));
   const left = 70;
   const top = options.title === '' ? 40 : 60;
-  const W = left + C * cell + 20;
+  const title = options.title ?? 'Confusion matrix';
+  const W = Math.max(left + C * cell + 20, Math.ceil(title.length * 7.6) + 40);
   const H = top + C * cell + 50;
   const label = (i: number) => escapeXml(options.labels?.[i] ?? String(i));
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  const title = options.title ?? 'Confusion matrix';
   if (title) out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`);
   out.push(`<text x="${left + (C * cell) / 2}" y="${top - 22}" text-anchor="middle" fill="#333">predicted</text>`);
   out.push(`<text x="16" y="${top + (C * cell) / 2}" text-anchor="middle" fill="#333" transform="rotate(-90 16 ${top + (C * cell) / 2})">true</text>`);

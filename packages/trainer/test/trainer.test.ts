@@ -225,3 +225,22 @@ describe('Trainer', () => {
     expect(trainer.state).toMatchObject({ globalStep: 4, epoch: 1, stepInEpoch: 1, stepsPerEpoch: 3, numEpochs: 2 });
   });
 });
+
+describe('options that reach into other packages', () => {
+  it("amp 'auto' is float32 without native half and float16 with it", async () => {
+    const { activeAdapter, getDefaultGenerator, Generator } = await import('@descent/core');
+    const { resolveAmp } = await import('../src/index.js');
+    const caps = activeAdapter()!.capabilities;
+    expect(caps.float16).toBe(false);
+    expect(resolveAmp('auto')).toBeNull();
+    caps.float16 = true;
+    try {
+      expect(resolveAmp('auto')).toBe('float16');
+    } finally {
+      caps.float16 = false;
+    }
+    const model = mlp(0);
+    new Trainer({ model, optimizer: new SGD(model.parameters(), { lr: 0.1 }), seed: 1234 });
+    expect(getDefaultGenerator().getState()).toEqual(new Generator(1234).getState());
+  });
+});

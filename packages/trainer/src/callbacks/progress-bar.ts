@@ -101,7 +101,15 @@ export class ProgressBar implements Callback {
   onLog(state: TrainerState, logs: Logs, { trainer }: CallbackContext): void {
     if (logs.loss !== undefined) this.loss = logs.loss;
     const lr = trainer.optimizer.paramGroups[0].lr;
-    const isEpochEnd = logs.train_loss !== undefined || logs.eval_loss !== undefined;
+    const isSummary = logs.train_runtime !== undefined;
+    const isEpochEnd = !isSummary && (logs.train_loss !== undefined || logs.eval_loss !== undefined);
+    if (isSummary) {
+      if (this.tty && this.drawn) this.stream.write('\n');
+      this.drawn = false;
+      const rate = logs.train_steps_per_second;
+      this.stream.write(`training done: ${state.globalStep} steps in ${formatDuration(logs.train_runtime)} (${Number.isFinite(rate) ? rate.toFixed(2) : '-'} it/s), train_loss ${num(logs.train_loss)}\n`);
+      return;
+    }
     if (this.tty) {
       this.draw(state, lr);
       if (isEpochEnd) {
