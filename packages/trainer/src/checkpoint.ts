@@ -294,7 +294,10 @@ function prepareModel(dir: string, bytes: Uint8Array, model: TrainableModel): ()
 }
 
 function optimizerParams(optimizer: TrainerOptimizer): tf.Variable[][] {
-  return optimizer.paramGroups.map((g) => (Array.isArray(g.params) ? (g.params as tf.Variable[]) : []));
+  return optimizer.paramGroups.map((g) => {
+    const params = (g as { params?: unknown }).params;
+    return Array.isArray(params) ? (params as tf.Variable[]) : [];
+  });
 }
 
 function prepareOptimizer(dir: string, jsonBytes: Uint8Array, tensorBytes: Uint8Array, optimizer: TrainerOptimizer): () => void {

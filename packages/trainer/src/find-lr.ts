@@ -145,7 +145,8 @@ export async function findLr(trainer: Trainer, options: FindLrOptions): Promise<
       optimizer.loadStateDict!(optState as never);
       disposeTree(optState);
     }
-    optimizer.paramGroups.forEach((g, i) => {
+    optimizer.paramGroups.forEach((group, i) => {
+      const g = group as Record<string, unknown>;
       for (const key of Object.keys(g)) if (!(key in groups[i])) delete g[key];
       Object.assign(g, groups[i]);
     });

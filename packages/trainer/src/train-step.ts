@@ -10,7 +10,8 @@ export type LossFn = (logits: tf.Tensor, target: tf.Tensor) => tf.Tensor;
 
 /** What the trainer needs of an optimizer: `@descent/optim`'s shape. */
 export interface TrainerOptimizer {
-  paramGroups: Array<{ lr: number; [key: string]: unknown }>;
+  /** Plain objects with at least `lr` (no index signature: @descent/optim's groups are interfaces). */
+  paramGroups: Array<{ lr: number }>;
   step(grads: tf.NamedTensorMap): unknown;
   stateDict?(): unknown;
   loadStateDict?(state: never): void;

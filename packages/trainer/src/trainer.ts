@@ -19,7 +19,7 @@ import { resolveAmp, trainStep, type AmpOption, type LossFn, type TrainerOptimiz
 
 export interface TrainerOptions {
   /** A @descent/nn Module, a tfjs-layers LayersModel, or `{ forward, variables }`. */
-  model: ModelLike;
+  model: ModelLike | TrainableModel;
   /** A @descent/optim optimizer (or anything with `step(grads)` and `paramGroups`). */
   optimizer: TrainerOptimizer;
   /** `(logits, target) => scalar`. Default @descent/nn's `crossEntropy` (class indices or probabilities). */

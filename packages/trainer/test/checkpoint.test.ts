@@ -7,7 +7,7 @@ import { cpSync, readdirSync, readFileSync, truncateSync, writeFileSync, statSyn
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, EMA, EarlyStopping, ModelCheckpoint, Trainer, listCheckpoints, type Logs } from '../src/index.js';
-import { blobs, cpu, loader, mlp, tempDir, weightsOf } from './setup.js';
+import { blobs, cpu, loader, mlp, tempDir, weightsOf, schedulable } from './setup.js';
 
 beforeAll(cpu);
 const dirs: Array<{ cleanup: () => void }> = [];
@@ -22,7 +22,7 @@ function temp() {
 function setup(seed: number, outputDir: string, extra: { everySteps?: number } = {}) {
   const model = mlp(seed, { dropout: 0.3, batchNorm: true });
   const optimizer = new AdamW(model.parameters(), { lr: 1e-2 });
-  const scheduler = new StepLR(optimizer, { stepSize: 2, gamma: 0.8 });
+  const scheduler = new StepLR(schedulable(optimizer), { stepSize: 2, gamma: 0.8 });
   const ema = new EMA({ decay: 0.9 });
   const stop = new EarlyStopping({ patience: 100, restoreBest: true });
   const trainer = new Trainer({

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { steepestIndex, sweepLr, Trainer } from '../src/index.js';
-import { blobs, cpu, loader, mlp, tempDir, weightsOf } from './setup.js';
+import { blobs, cpu, loader, mlp, tempDir, weightsOf, schedulable } from './setup.js';
 
 beforeAll(cpu);
 const tmp = tempDir();
@@ -16,7 +16,7 @@ describe('findLr', () => {
   it('sweeps the lr, suggests one in range, and restores model, optimizer, scheduler, RNG and loader', async () => {
     const model = mlp(0, { dropout: 0.1 });
     const optimizer = new AdamW(model.parameters(), { lr: 1e-3 });
-    const scheduler = new StepLR(optimizer, { stepSize: 1, gamma: 0.5 });
+    const scheduler = new StepLR(schedulable(optimizer), { stepSize: 1, gamma: 0.5 });
     const trainer = new Trainer({ model, optimizer, scheduler, outputDir: tmp.dir });
     const trainLoader = loader(blobs(64), 8);
     // One real step first, so there is optimizer state to restore.

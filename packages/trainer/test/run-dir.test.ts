@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMA, LRMonitor, MetricsLogger, ProgressBar, Timer, Trainer, confusionMatrixSvg, type Logs } from '../src/index.js';
-import { cpu, tempDir, weightsOf } from './setup.js';
+import { cpu, tempDir, weightsOf, schedulable } from './setup.js';
 
 beforeAll(cpu);
 const tmp = tempDir();
@@ -48,7 +48,7 @@ describe('a run directory', () => {
     trainer = new Trainer({
       model,
       optimizer,
-      scheduler: new CosineAnnealingLR(optimizer, { tMax: 12 }),
+      scheduler: new CosineAnnealingLR(schedulable(optimizer), { tMax: 12 }),
       loggingSteps: 2,
       outputDir: tmp.dir,
       evalLoader: new DataLoader(bars(40, 9), { batchSize: 20 }),

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Generator, manualSeed, useBackend } from '@descent/core';
 import { DataLoader, type Dataset, type NdArray } from '@descent/data';
 import { BatchNorm1d, Dropout, Linear, ReLU, Sequential } from '@descent/nn';
+import type { OptimizerLike } from '@descent/lr-schedule';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,4 +51,12 @@ export function values(t: tf.Tensor): Float32Array {
 /** Every weight's values, by name, as copies. */
 export function weightsOf(vars: Array<[string, tf.Variable]>): Record<string, Float32Array> {
   return Object.fromEntries(vars.map(([k, v]) => [k, Float32Array.from(v.dataSync() as Float32Array)]));
+}
+
+/**
+ * A @descent/optim optimizer typed as lr-schedule's OptimizerLike: optim's param groups
+ * are interfaces, which TypeScript does not let meet lr-schedule's index signature.
+ */
+export function schedulable(optimizer: object): OptimizerLike {
+  return optimizer as unknown as OptimizerLike;
 }

@@ -5,7 +5,7 @@ import { LinearLR, ReduceLROnPlateau, StepLR } from '@descent/lr-schedule';
 import { AdamW, SGD } from '@descent/optim';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EarlyStopping, NaNGuard, NonFiniteLossError, Trainer, type Callback, type CallbackEvent } from '../src/index.js';
-import { blobs, cpu, loader, mlp, weightsOf } from './setup.js';
+import { blobs, cpu, loader, mlp, weightsOf, schedulable } from './setup.js';
 
 beforeAll(cpu);
 
@@ -47,7 +47,7 @@ describe('Trainer', () => {
   it('steps a step-interval scheduler per optimizer step, and not on steps the GradScaler skipped', async () => {
     const model = mlp(1);
     const optimizer = new SGD(model.parameters(), { lr: 1 });
-    const scheduler = new StepLR(optimizer, { stepSize: 1, gamma: 0.5 });
+    const scheduler = new StepLR(schedulable(optimizer), { stepSize: 1, gamma: 0.5 });
     let calls = 0;
     // The 3rd micro-batch's loss is inf: its gradients are inf, GradScaler skips that step.
     const loss = (logits: tf.Tensor, y: tf.Tensor) => (++calls === 3 ? tf.mul(crossEntropy(logits, y), Infinity) : crossEntropy(logits, y));
@@ -69,7 +69,7 @@ describe('Trainer', () => {
   it("steps an 'epoch'-interval scheduler once per epoch", async () => {
     const model = mlp(1);
     const optimizer = new SGD(model.parameters(), { lr: 1 });
-    const scheduler = new LinearLR(optimizer, { startFactor: 1, endFactor: 0.25, totalIters: 3 });
+    const scheduler = new LinearLR(schedulable(optimizer), { startFactor: 1, endFactor: 0.25, totalIters: 3 });
     const lrs: number[] = [];
     const trainer = new Trainer({ model, optimizer, scheduler, schedulerInterval: 'epoch', callbacks: [{ onEpochBegin: () => void lrs.push(optimizer.paramGroups[0].lr) }] });
     await trainer.fit({ trainLoader: loader(blobs(32), 8), epochs: 4 });
@@ -80,7 +80,7 @@ describe('Trainer', () => {
   it('feeds ReduceLROnPlateau the eval loss at each epoch end', async () => {
     const model = mlp(2);
     const optimizer = new SGD(model.parameters(), { lr: 0.5 });
-    const scheduler = new ReduceLROnPlateau(optimizer, { patience: 0, factor: 0.5 });
+    const scheduler = new ReduceLROnPlateau(schedulable(optimizer), { patience: 0, factor: 0.5 });
     const fed: number[] = [];
     const step = scheduler.step.bind(scheduler);
     scheduler.step = (m?: number) => {
@@ -100,7 +100,7 @@ describe('Trainer', () => {
   it('feeds ReduceLROnPlateau the train loss when there is no evalLoader', async () => {
     const model = mlp(2);
     const optimizer = new SGD(model.parameters(), { lr: 0.1 });
-    const scheduler = new ReduceLROnPlateau(optimizer);
+    const scheduler = new ReduceLROnPlateau(schedulable(optimizer));
     const trainer = new Trainer({ model, optimizer, scheduler });
     await trainer.fit({ trainLoader: loader(blobs(16), 8), epochs: 2 });
     const trainLosses = trainer.state.logHistory.filter((l) => l.learning_rate !== undefined && l.train_loss !== undefined).map((l) => l.train_loss);

@@ -21,7 +21,8 @@ export class LRMonitor implements Callback {
   }
 
   private add(logs: Logs, trainer: CallbackContext['trainer']): void {
-    trainer.optimizer.paramGroups.forEach((g, i) => {
+    trainer.optimizer.paramGroups.forEach((group, i) => {
+      const g = group as { lr: number; momentum?: unknown; betas?: unknown };
       logs[`lr_group_${i}`] = g.lr;
       if (!this.logMomentum) return;
       const momentum = typeof g.momentum === 'number' ? g.momentum : Array.isArray(g.betas) ? (g.betas[0] as number) : undefined;
