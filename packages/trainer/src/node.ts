@@ -6,7 +6,8 @@ import type * as Path from 'node:path';
 import type * as Crypto from 'node:crypto';
 import type * as Zlib from 'node:zlib';
 
-const load = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
+/** `import(specifier)` that bundlers do not follow. */
+export const load = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier);
 
 export interface NodeModules {
   fs: typeof FsPromises;

@@ -1,6 +1,6 @@
 import { renderSvg } from '@descent/lr-schedule';
 import type { EvaluationResult, Misclassified } from './evaluate.js';
-import { node, writeFileAtomic, type NodeModules } from './node.js';
+import { load, node, writeFileAtomic, type NodeModules } from './node.js';
 import { encodeGrayPng } from './png.js';
 import type { Logs } from './state.js';
 
@@ -111,7 +111,8 @@ let pngRenderer: Promise<SvgToPng | null> | undefined;
 
 /** lr-schedule's svgToPng, or null (with one notice) where @resvg/resvg-js is not installed. */
 export function loadSvgToPng(warn: (m: string) => void = console.warn): Promise<SvgToPng | null> {
-  pngRenderer ??= import('@descent/lr-schedule/plot-png')
+  // Through `load`: a bundler following this import would reach @resvg/resvg-js, a native Node addon.
+  pngRenderer ??= (load('@descent/lr-schedule/plot-png') as Promise<{ svgToPng: SvgToPng }>)
     .then(async (m) => {
       await m.svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>');
       return m.svgToPng as SvgToPng;
