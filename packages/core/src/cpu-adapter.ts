@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendAdapter } from './adapter.js';
+import { installCpuKernels } from './cpu-kernels/install.js';
 
 /**
  * tfjs's plain-JS cpu backend: the last resort, always available.
- * `@tensorflow/tfjs-backend-cpu` is an optional peer dependency.
+ * `@tensorflow/tfjs-backend-cpu` is an optional peer dependency. `init()` swaps
+ * in Descent's convolution and pooling backward kernels (`installCpuKernels`):
+ * the same numbers bit for bit, without tfjs's per-element `TensorBuffer.get`.
  */
 export const cpuAdapter: BackendAdapter = {
   name: 'cpu',
@@ -14,6 +17,7 @@ export const cpuAdapter: BackendAdapter = {
       const specifier = '@tensorflow/tfjs-backend-cpu';
       await import(/* @vite-ignore */ specifier);
     }
+    installCpuKernels();
     await tf.setBackend('cpu');
   },
 };

@@ -7,3 +7,4 @@ export * from './adapter.js';
 export { chainedOpsRegistered, gradientsRegistered, registerGradientFixes } from './gradients.js';
 export { dilateFilter } from './conv-gradients.js';
 export { cpuAdapter } from './cpu-adapter.js';
+export { installCpuKernels, uninstallCpuKernels, cpuKernelsInstalled, cpuKernelNames } from './cpu-kernels/install.js';
