@@ -68,7 +68,7 @@ export interface Callback {
   onEvaluate?: CallbackHandler;
   onLog?: CallbackHandler;
   onSave?: CallbackHandler;
-  /** The key of this callback's state in checkpoints (default: its class name, numbered when repeated). */
+  /** The key of this callback's state in checkpoints (default: its class name), numbered when repeated. */
   stateKey?: string;
   /** State to put into checkpoints, for a bit-identical resume. */
   stateDict?(trainer: Trainer): CallbackState | Promise<CallbackState>;

@@ -159,7 +159,9 @@ export async function writeCheckpoint(dir: string, targets: CheckpointTargets, p
   const parent = m.path.dirname(dir);
   const name = m.path.basename(dir);
   await m.fs.mkdir(parent, { recursive: true });
-  const tmp = await m.fs.mkdtemp(m.path.join(parent, `.tmp-${name}-`));
+  // Not mkdtemp: its 0700 would stay on the checkpoint; mkdir applies the umask.
+  const tmp = m.path.join(parent, `.tmp-${name}-${m.crypto.randomBytes(6).toString('hex')}`);
+  await m.fs.mkdir(tmp);
   try {
     for (const [file, bytes] of files) await writeFileSynced(m, m.path.join(tmp, file), bytes);
     await syncDir(m, tmp);

@@ -81,6 +81,9 @@ describe('checkpoints and resume', () => {
     expect(readdirSync(join(refDir, 'checkpoint-4')).sort()).toEqual(
       ['callbacks.json', 'callbacks.safetensors', 'data_loader.json', 'model.safetensors', 'optimizer.json', 'optimizer.safetensors', 'rng_state.json', 'scaler.json', 'scheduler.json', 'trainer_state.json'].sort(),
     );
+    // Readable as any other directory the user makes (mkdir's umask, not mkdtemp's 0700).
+    expect(statSync(join(refDir, 'checkpoint-4')).mode & 0o777).toBe(0o777 & ~process.umask());
+    expect(Object.keys(JSON.parse(readFileSync(join(refDir, 'checkpoint-4', 'callbacks.json'), 'utf8')))).toEqual(['ema', 'early_stopping']);
     const state = JSON.parse(readFileSync(join(refDir, 'checkpoint-4', 'trainer_state.json'), 'utf8'));
     // Step 4 is the 1st step of epoch 2: 2 micro-batches into it.
     expect(state).toMatchObject({ epoch: 1, globalStep: 4, stepInEpoch: 1, batchInEpoch: 2 });

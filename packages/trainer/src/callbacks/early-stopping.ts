@@ -25,6 +25,7 @@ export interface EarlyStoppingOptions {
  * and put back at the end of training.
  */
 export class EarlyStopping implements Callback {
+  readonly stateKey = 'early_stopping';
   readonly monitor: string;
   readonly patience: number;
   readonly minDelta: number;

@@ -22,6 +22,7 @@ export interface EMAOptions {
  * skipped do not update it. Its state goes into checkpoints.
  */
 export class EMA implements Callback {
+  readonly stateKey = 'ema';
   readonly decay: number;
   readonly useBuffers: boolean;
   readonly everySteps: number;
