@@ -3,8 +3,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { Generator, useBackend } from '@descent/core';
 import { AdamW } from '@descent/optim';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Trainer, toTrainableModel } from '../src/index.js';
-import { blobs, cpu, loader, mlp } from './setup.js';
+import { readCheckpoint, toTrainableModel, Trainer, writeCheckpoint } from '../src/index.js';
+import { blobs, cpu, loader, mlp, tempDir, weightsOf } from './setup.js';
+import { join } from 'node:path';
 
 beforeAll(async () => {
   await cpu();
@@ -58,5 +59,44 @@ describe('each model kind trains and its loss falls', () => {
   it('anything else is an InvalidArgumentError naming model', () => {
     expect(() => toTrainableModel({ nope: 1 } as never)).toThrow(/Invalid model/);
     expect(() => toTrainableModel({ forward: () => tf.scalar(0), variables: [] })).toThrow(/model.variables is empty/);
+  });
+});
+
+describe('checkpoints of LayersModels and function models', () => {
+  const dense = () => tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 5, activation: 'relu' }), tfl.layers.batchNormalization(), tfl.layers.dense({ units: 3 })] });
+  it('a LayersModel saves by layer position and loads into a second build of it', async () => {
+    const tmp = tempDir();
+    try {
+      const a = toTrainableModel(dense());
+      const b = toTrainableModel(dense());
+      const optA = new AdamW(a.trainableVariables());
+      const optB = new AdamW(b.trainableVariables());
+      expect(a.stateEntries().map((e) => `${e.key}:${e.kind}`)).toEqual(['0.kernel:parameter', '0.bias:parameter', '1.gamma:parameter', '1.beta:parameter', '1.moving_mean:buffer', '1.moving_variance:buffer', '2.kernel:parameter', '2.bias:parameter']);
+      const dir = join(tmp.dir, 'checkpoint-0');
+      await writeCheckpoint(dir, { model: a, optimizer: optA }, { trainerState: {}, loaderState: null });
+      expect(weightsOf(b.stateEntries().map((e) => [e.key, e.variable]))).not.toEqual(weightsOf(a.stateEntries().map((e) => [e.key, e.variable])));
+      (await readCheckpoint(dir, { model: b, optimizer: optB })).apply();
+      expect(weightsOf(b.stateEntries().map((e) => [e.key, e.variable]))).toEqual(weightsOf(a.stateEntries().map((e) => [e.key, e.variable])));
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('a function model with a variables record loads into fresh variables', async () => {
+    const tmp = tempDir();
+    try {
+      const make = (v: number) => {
+        const variables = { w: tf.variable(tf.fill([4], v)) };
+        return { forward: (x: tf.Tensor) => tf.mul(x, variables.w), variables };
+      };
+      const a = toTrainableModel(make(2));
+      const b = toTrainableModel(make(7));
+      const dir = join(tmp.dir, 'checkpoint-0');
+      await writeCheckpoint(dir, { model: a, optimizer: new AdamW(a.trainableVariables()) }, { trainerState: {}, loaderState: null });
+      (await readCheckpoint(dir, { model: b, optimizer: new AdamW(b.trainableVariables()) })).apply();
+      expect(Array.from(b.stateEntries()[0].variable.dataSync())).toEqual([2, 2, 2, 2]);
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

@@ -162,8 +162,9 @@ describe('Trainer', () => {
     const xs = [[1, 0], [1, 0], [0, 1], [1, 0], [0, 1], [0, 1]];
     const ys = [0, 1, 1, 0, 2, 1];
     const data = { length: 6, get: (i: number) => [{ data: Float32Array.from(xs[i]), shape: [2] }, ys[i]] as [{ data: Float32Array; shape: number[] }, number] };
-    const trainer = new Trainer({ model, optimizer: new SGD(model.parameters(), { lr: 0.1 }) });
+    const trainer = new Trainer({ model, optimizer: new SGD(model.parameters(), { lr: 0.1 }), metrics: { mean_logit: (l) => tf.mean(l) } });
     const r = await trainer.evaluate(loader(data, 4, false));
+    expect(r.metrics.mean_logit).toBeCloseTo(1 / 3, 7);
     expect(r.confusionMatrix).toEqual([
       [2, 0, 0],
       [1, 2, 0],
