@@ -114,6 +114,19 @@ describe('trainStep', () => {
     tf.dispose([x, y, out.loss, ok.loss]);
   });
 
+  it('bfloat16 autocast trains without a scaler, on bf16-rounded matmuls', async () => {
+    const [[x, y]] = await batches(8, 8);
+    const a = mlp(6);
+    const b = mlp(6);
+    const la = await trainStep({ model: a, optimizer: new SGD(a.parameters(), { lr: 0.1 }), x, y, amp: 'bfloat16' });
+    const lb = await trainStep({ model: b, optimizer: new SGD(b.parameters(), { lr: 0.1 }), x, y });
+    expect(la.stepped).toBe(true);
+    const [va, vb] = [la.loss.dataSync()[0], lb.loss.dataSync()[0]];
+    expect(va).not.toBe(vb);
+    expect(Math.abs(va - vb)).toBeLessThan(0.05);
+    tf.dispose([x, y, la.loss, lb.loss]);
+  });
+
   it('float16 without a scaler is an InvalidArgumentError naming scaler', async () => {
     const model = mlp(1);
     const opt = new SGD(model.parameters(), { lr: 0.1 });
