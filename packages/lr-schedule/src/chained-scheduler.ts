@@ -1,3 +1,4 @@
+import { groupsOf } from './optimizer.js';
 import { check, formatValue, InvalidArgumentError } from './errors.js';
 import type { OptimizerLike } from './optimizer.js';
 import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
@@ -27,12 +28,12 @@ export class ChainedScheduler implements Scheduler {
     checkChildren('ChainedScheduler', optimizer, schedulers);
     this.optimizer = optimizer;
     this.schedulers = [...schedulers];
-    this.lastLr = optimizer.paramGroups.map((g) => g.lr);
+    this.lastLr = groupsOf(optimizer).map((g) => g.lr);
     const lastEpoch = options.lastEpoch ?? -1;
     check(Number.isInteger(lastEpoch) && lastEpoch >= -1, 'lastEpoch', lastEpoch, `lastEpoch must be an integer >= -1, got ${formatValue(lastEpoch)}`);
     if (lastEpoch >= 0) {
       quietly(() => {
-        for (const g of optimizer.paramGroups) if (g.initialLr !== undefined) g.lr = g.initialLr;
+        for (const g of groupsOf(optimizer)) if (g.initialLr !== undefined) g.lr = g.initialLr;
         for (const s of this.schedulers) {
           if (s instanceof ReduceLROnPlateau) {
             s.reset();
@@ -64,7 +65,7 @@ export class ChainedScheduler implements Scheduler {
         s.step();
       }
     }
-    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+    this.lastLr = groupsOf(this.optimizer).map((g) => g.lr);
   }
 
   getLastLr(): number[] {

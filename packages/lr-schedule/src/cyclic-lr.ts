@@ -1,5 +1,5 @@
 import { check, checkPositiveInt, formatValue } from './errors.js';
-import { perGroup, type OptimizerLike } from './optimizer.js';
+import { perGroup, type OptimizerLike, groupsOf } from './optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
 
 export type CyclicMode = 'triangular' | 'triangular2' | 'exp_range';
@@ -47,7 +47,7 @@ export class CyclicLR extends LRScheduler {
     const lastEpoch = options?.lastEpoch ?? -1;
     const baseLrs = perGroup('baseLr', optimizer, options.baseLr);
     baseLrs.forEach((v, i) => check(typeof v === 'number', 'baseLr', options.baseLr, `baseLr[${i}] must be a number, got ${formatValue(v)}`));
-    if (lastEpoch === -1) optimizer.paramGroups.forEach((g, i) => (g.lr = baseLrs[i]!));
+    if (lastEpoch === -1) groupsOf(optimizer).forEach((g, i) => (g.lr = baseLrs[i]!));
     this.maxLrs = perGroup('maxLr', optimizer, options.maxLr);
     const up = options.stepSizeUp ?? 2000;
     const down = options.stepSizeDown ?? up;
@@ -73,11 +73,11 @@ export class CyclicLR extends LRScheduler {
     }
     this.cycleMomentum = options.cycleMomentum ?? true;
     if (this.cycleMomentum) {
-      const hasMomentum = optimizer.paramGroups.every((g) => typeof g.momentum === 'number') || typeof optimizer.defaults?.momentum === 'number';
+      const hasMomentum = groupsOf(optimizer).every((g) => typeof g.momentum === 'number') || typeof optimizer.defaults?.momentum === 'number';
       check(hasMomentum, 'cycleMomentum', true, 'optimizer must support momentum (a numeric `momentum` in each param group) with the cycleMomentum option enabled; pass cycleMomentum: false otherwise');
       const baseMomentums = perGroup('baseMomentum', optimizer, options.baseMomentum ?? 0.8);
-      if (lastEpoch === -1) optimizer.paramGroups.forEach((g, i) => (g.momentum = baseMomentums[i]!));
-      this.baseMomentums = optimizer.paramGroups.map((g) => g.momentum as number);
+      if (lastEpoch === -1) groupsOf(optimizer).forEach((g, i) => (g.momentum = baseMomentums[i]!));
+      this.baseMomentums = groupsOf(optimizer).map((g) => g.momentum as number);
       this.maxMomentums = perGroup('maxMomentum', optimizer, options.maxMomentum ?? 0.9);
     }
     this.attach(lastEpoch);

@@ -1,3 +1,4 @@
+import { groupsOf } from './optimizer.js';
 // HuggingFace transformers' schedules (src/transformers/optimization.py), each a
 // LambdaLR with the same lambda, transcribed formula for formula so the numbers match.
 import { check, checkNonNegativeInt, checkNumber, formatValue, InvalidArgumentError } from './errors.js';
@@ -26,7 +27,7 @@ function checkSteps(o: Partial<WarmupTrainingOptions>, training: boolean): void 
 
 /** The optimizer's constructor lr, as transformers reads `optimizer.defaults["lr"]`. */
 function defaultLr(optimizer: OptimizerLike): number {
-  const g = optimizer.paramGroups?.[0];
+  const g = groupsOf(optimizer)?.[0];
   return optimizer.defaults?.lr ?? (g?.initialLr as number | undefined) ?? g?.lr ?? NaN;
 }
 

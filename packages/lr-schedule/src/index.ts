@@ -1,6 +1,6 @@
 export { InvalidArgumentError } from './errors.js';
 export { setWarningHandler, type WarningHandler } from './warnings.js';
-export { OPTIMIZER_STEP_ATTEMPTS, markOptimizerStepAttempt, type OptimizerLike, type ParamGroup } from './optimizer.js';
+export { OPTIMIZER_STEP_ATTEMPTS, markOptimizerStepAttempt, type OptimizerLike, type ParamGroup, type ParamGroupLike } from './optimizer.js';
 export {
   LRScheduler,
   EPOCH_DEPRECATION_WARNING,

@@ -1,3 +1,4 @@
+import { groupsOf } from './optimizer.js';
 import { check, formatValue } from './errors.js';
 import type { OptimizerLike } from './optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
@@ -11,7 +12,7 @@ export interface LambdaLROptions extends SchedulerOptions {
 }
 
 export function lambdasFor(optimizer: OptimizerLike, lrLambda: LrLambda | LrLambda[]): LrLambda[] {
-  const n = optimizer.paramGroups.length;
+  const n = groupsOf(optimizer).length;
   if (Array.isArray(lrLambda)) {
     check(lrLambda.length === n, 'lrLambda', lrLambda, `Expected ${n} lrLambda functions (one per param group), but got ${lrLambda.length}`);
     lrLambda.forEach((f, i) => check(typeof f === 'function', `lrLambda[${i}]`, f, `lrLambda[${i}] must be a function, got ${formatValue(f)}`));

@@ -1,5 +1,5 @@
 import { check, checkInRange, checkNumber, checkPositiveInt, formatValue, InvalidArgumentError } from './errors.js';
-import { perGroup, type OptimizerLike, type ParamGroup } from './optimizer.js';
+import { perGroup, type OptimizerLike, type ParamGroup, groupsOf } from './optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
 
 export interface OneCycleLROptions extends Omit<SchedulerOptions, 'field'> {
@@ -96,7 +96,7 @@ export class OneCycleLR extends LRScheduler {
     const maxLrs = perGroup('maxLr', optimizer, o.maxLr);
     maxLrs.forEach((v, i) => check(typeof v === 'number', 'maxLr', o.maxLr, `maxLr[${i}] must be a number, got ${formatValue(v)}`));
     if (lastEpoch === -1) {
-      optimizer.paramGroups.forEach((g, i) => {
+      groupsOf(optimizer).forEach((g, i) => {
         g.initialLr = maxLrs[i]! / divFactor;
         g.maxLr = maxLrs[i];
         g.minLr = g.initialLr / finalDivFactor;
@@ -104,7 +104,7 @@ export class OneCycleLR extends LRScheduler {
     }
     this.cycleMomentum = o.cycleMomentum ?? true;
     if (this.cycleMomentum) {
-      const groups = optimizer.paramGroups;
+      const groups = groupsOf(optimizer);
       const hasBetas = groups.every((g) => Array.isArray(g.betas)) || Array.isArray(optimizer.defaults?.betas);
       const hasMomentum = groups.every((g) => typeof g.momentum === 'number') || typeof optimizer.defaults?.momentum === 'number';
       check(

@@ -9,11 +9,20 @@ export interface ParamGroup {
   [field: string]: unknown;
 }
 
+/**
+ * What a scheduler needs of a parameter group: `lr`; other fields (`initialLr`,
+ * `momentum`, `betas`) are read and written by name. No index signature, so an
+ * optimizer whose groups are typed by an interface (`@descent/optim`'s) fits.
+ */
+export interface ParamGroupLike {
+  lr: number;
+}
+
 /** Anything with parameter groups, such as a `@descent/optim` optimizer. */
 export interface OptimizerLike {
-  paramGroups: ParamGroup[];
+  paramGroups: ParamGroupLike[];
   /** Constructor defaults (torch's `optimizer.defaults`); used by a few HF schedules. */
-  defaults?: { lr?: number; [field: string]: unknown };
+  defaults?: { lr?: number; momentum?: number; betas?: readonly number[] };
   step?: (...args: never[]) => unknown;
 }
 
@@ -77,4 +86,9 @@ export function perGroup<T>(name: string, optimizer: OptimizerLike, value: T | r
     return [...value];
   }
   return new Array<T>(n).fill(value as T);
+}
+
+/** The optimizer's groups as the mutable records schedulers read and write. */
+export function groupsOf(optimizer: OptimizerLike): ParamGroup[] {
+  return optimizer.paramGroups as ParamGroup[];
 }

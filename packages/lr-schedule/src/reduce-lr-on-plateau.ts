@@ -1,5 +1,5 @@
 import { check, checkNonNegativeInt, checkNumber, formatValue, InvalidArgumentError } from './errors.js';
-import { perGroup, type OptimizerLike } from './optimizer.js';
+import { perGroup, type OptimizerLike, groupsOf } from './optimizer.js';
 import { checkOptimizer, cloneState, type Scheduler, type SchedulerStateDict } from './scheduler.js';
 import { warn } from './warnings.js';
 
@@ -61,7 +61,7 @@ export class ReduceLROnPlateau implements Scheduler {
     checkNumber('eps', this.eps);
     this.initIsBetter();
     this.reset();
-    this.lastLr = optimizer.paramGroups.map((g) => g.lr);
+    this.lastLr = groupsOf(optimizer).map((g) => g.lr);
   }
 
   private initIsBetter(): void {
@@ -116,11 +116,11 @@ export class ReduceLROnPlateau implements Scheduler {
       this.cooldownCounter = this.cooldown;
       this.numBadEpochs = 0;
     }
-    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+    this.lastLr = groupsOf(this.optimizer).map((g) => g.lr);
   }
 
   private reduceLr(): void {
-    this.optimizer.paramGroups.forEach((g, i) => {
+    groupsOf(this.optimizer).forEach((g, i) => {
       const old = g.lr;
       const next = Math.max(old * this.factor, this.minLrs[i]!);
       if (old - next > this.eps) g.lr = next;

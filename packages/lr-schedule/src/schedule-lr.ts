@@ -1,3 +1,4 @@
+import { groupsOf } from './optimizer.js';
 import { check, formatValue } from './errors.js';
 import type { OptimizerLike } from './optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
@@ -25,7 +26,7 @@ export class ScheduleLR extends LRScheduler {
   constructor(optimizer: OptimizerLike, options: ScheduleLROptions) {
     super(optimizer, options);
     const s = options?.schedule;
-    const n = optimizer.paramGroups.length;
+    const n = groupsOf(optimizer).length;
     this.schedules = Array.isArray(s) ? [...s] : new Array<Schedule>(n).fill(s);
     check(
       this.schedules.length === n && this.schedules.every((f) => typeof f === 'function'),

@@ -6,6 +6,7 @@ import {
   watchOptimizerStep,
   type OptimizerLike,
   type ParamGroup,
+  groupsOf,
 } from './optimizer.js';
 import { warn } from './warnings.js';
 
@@ -84,7 +85,7 @@ export abstract class LRScheduler implements Scheduler {
   }
 
   protected get groups(): ParamGroup[] {
-    return this.optimizer.paramGroups;
+    return groupsOf(this.optimizer);
   }
 
   protected read(group: ParamGroup): number {

@@ -1,3 +1,4 @@
+import { groupsOf } from './optimizer.js';
 import { check, formatValue, InvalidArgumentError } from './errors.js';
 import type { OptimizerLike } from './optimizer.js';
 import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
@@ -82,7 +83,7 @@ export class SequentialLR implements Scheduler {
     this.milestones = [...milestones];
     this.lastEpoch = 0;
     // As torch: back to the initial lrs, undo the children's initial steps, start the first child.
-    for (const g of optimizer.paramGroups) {
+    for (const g of groupsOf(optimizer)) {
       if (g.initialLr === undefined) g.initialLr = g.lr;
       g.lr = g.initialLr;
     }
@@ -116,7 +117,7 @@ export class SequentialLR implements Scheduler {
     const entering = idx > 0 && this.milestones[idx - 1] === this.lastEpoch;
     if (child instanceof ReduceLROnPlateau) {
       if (entering) {
-        for (const g of this.optimizer.paramGroups) g.lr = g.initialLr as number;
+        for (const g of groupsOf(this.optimizer)) g.lr = g.initialLr as number;
         child.reset();
       }
       if (metric === undefined) child.skip();

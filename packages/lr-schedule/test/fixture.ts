@@ -40,6 +40,7 @@ export function jsonRoundTrip<T>(value: T): T {
 }
 
 export interface MockOptimizer extends L.OptimizerLike {
+  paramGroups: L.ParamGroup[];
   steps: number;
   step(): void;
 }
@@ -90,7 +91,7 @@ export function build(spec: Spec, opt: L.OptimizerLike): L.Scheduler {
   return new Ctor(opt, o);
 }
 
-function record(c: CaseSpec, opt: L.OptimizerLike, s: L.Scheduler, into: Series): void {
+function record(c: CaseSpec, opt: MockOptimizer, s: L.Scheduler, into: Series): void {
   into.lr.push(s.getLastLr());
   if (c.track === 'momentum') (into.momentum ??= []).push(opt.paramGroups.map((g) => g.momentum as number));
   if (c.track === 'betas') (into.beta1 ??= []).push(opt.paramGroups.map((g) => g.betas![0]!));
