@@ -1,4 +1,4 @@
-import { findSchedule, InvalidArgumentError, plotSchedule, sampleSchedule, SCHEDULES, type OptimizerLike, type ScheduleEntry } from '@descent/lr-schedule';
+import { findSchedule, InvalidArgumentError, plotSchedule, sampleSchedule, SCHEDULES, type OptimizerLike, type ParamGroup, type ScheduleEntry } from '@descent/lr-schedule';
 import {
   defineOptions,
   findOption,
@@ -268,7 +268,8 @@ const labelOf = (s: SeriesSpec, skip: Set<string> = new Set()) =>
   [s.entry.name, ...[...s.shown].filter(([k, [, v]]) => !skip.has(`${k}=${v}`)).map(([, [f, v]]) => `${f}=${v}`)].join(' ');
 
 function createScheduler(s: SeriesSpec, label: string) {
-  const optimizer: OptimizerLike = { paramGroups: [{ lr: s.lr, momentum: 0.9 }], defaults: { lr: s.lr, momentum: 0.9 } };
+  const paramGroups: ParamGroup[] = [{ lr: s.lr, momentum: 0.9 }];
+  const optimizer: OptimizerLike = { paramGroups, defaults: { lr: s.lr, momentum: 0.9 } };
   const listed = listedOptions(s.entry);
   const filled = Object.fromEntries((REQUIRED_OPTIONS[s.entry.name] ?? []).map((k) => [k, listed[k]]));
   try {
