@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@descent/lr-schedule';
 import { suggest, UsageError } from './args.js';
 import { listSchedules, LR_USAGE, plotCommand, type Io } from './lr.js';
+import { TRAIN_USAGE } from './train/config.js';
 
 export {
   camel,
@@ -31,7 +32,9 @@ export {
   type StringOptionSpec,
   type UnknownOption,
 } from './args.js';
-export { listSchedules, parseSeriesSpec, plotCommand, plotHelp, PLOT_OPTIONS, resolveSchedule, scheduleOptions, LR_USAGE, type Io, type SeriesSpec } from './lr.js';
+export { TRAIN_OPTIONS, PRESET_VALUES, DATASETS, MODELS, OPTIMIZERS, AMP_MODES, BACKENDS, PRESETS, type TrainFlags } from './train/options.js';
+export { parseTrainArgs, resolveTrainConfig, resolveScheduleSpec, describeConfig, trainHelp, TRAIN_USAGE, type TrainConfig, type ScheduleConfig } from './train/config.js';
+export { listSchedules, parseSeriesSpec, requiredScheduleDefaults, plotCommand, plotHelp, PLOT_OPTIONS, resolveSchedule, scheduleOptions, LR_USAGE, type Io, type SeriesSpec } from './lr.js';
 
 /** A `descent` subcommand: its words (`['lr', 'plot']`) and what runs on the arguments after them. */
 export interface Command {
@@ -42,11 +45,17 @@ export interface Command {
 
 /** Every subcommand; `main` dispatches on the leading words of argv. */
 export const COMMANDS: Command[] = [
+  {
+    words: ['train'],
+    summary: 'train a model on MNIST or Fashion-MNIST (any optimizer, schedule, AMP, checkpoints, resume)',
+    // Loaded on use: the lr commands stay free of tfjs.
+    run: async (argv, io) => (await import('./train/run.js')).trainCommand(argv, io),
+  },
   { words: ['lr', 'list'], summary: 'every learning-rate schedule and its options', run: (_argv, io) => listSchedules(io) },
   { words: ['lr', 'plot'], summary: 'plot one or several schedules (terminal, SVG, PNG, JSON)', run: plotCommand },
 ];
 
-export const USAGE = `descent: PyTorch-grade training utilities for TensorFlow.js\n\n${LR_USAGE}`;
+export const USAGE = `descent: PyTorch-grade training utilities for TensorFlow.js\n\n${LR_USAGE.replace('Usage:\n', `Usage:\n  ${TRAIN_USAGE.replace('Usage: ', '')}   (descent train --help: every option)\n`)}`;
 
 /** The exit status for an error: 2 for bad command-line input, 1 for anything else. */
 export function exitCodeOf(e: unknown): number {

@@ -60,6 +60,12 @@ const REQUIRED_OPTIONS: Record<string, readonly string[]> = {
   CosineAnnealingWarmRestarts: ['t0'],
   CyclicLR: ['baseLr', 'maxLr'],
 };
+/** The options a scheduler requires, with the values the registry lists for them (StepLR: `{ stepSize: 10 }`). */
+export function requiredScheduleDefaults(entry: ScheduleEntry): Record<string, unknown> {
+  const listed = listedOptions(entry);
+  return Object.fromEntries((REQUIRED_OPTIONS[entry.name] ?? []).map((k) => [k, listed[k]]));
+}
+
 /** The registry's options of a schedule (its defaults are the scheduler's). */
 function listedOptions(entry: ScheduleEntry): ScheduleEntry['options'] {
   return entry.options;
@@ -270,10 +276,8 @@ const labelOf = (s: SeriesSpec, skip: Set<string> = new Set()) =>
 function createScheduler(s: SeriesSpec, label: string) {
   const paramGroups: ParamGroup[] = [{ lr: s.lr, momentum: 0.9 }];
   const optimizer: OptimizerLike = { paramGroups, defaults: { lr: s.lr, momentum: 0.9 } };
-  const listed = listedOptions(s.entry);
-  const filled = Object.fromEntries((REQUIRED_OPTIONS[s.entry.name] ?? []).map((k) => [k, listed[k]]));
   try {
-    return s.entry.create(optimizer, { ...filled, ...s.options });
+    return s.entry.create(optimizer, { ...requiredScheduleDefaults(s.entry), ...s.options });
   } catch (e) {
     if (!(e instanceof InvalidArgumentError)) throw e;
     const flag = kebab(e.parameter);
