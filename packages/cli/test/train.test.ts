@@ -81,22 +81,24 @@ describe('descent train: the command line', () => {
     const { config, runDir } = dryRun('mnist');
     expect(config).toMatchObject({
       dataset: 'mnist', model: 'mlp', preset: null, optimizer: 'adamw', lr: 3e-3, weightDecay: 0.01, epochs: 3, batchSize: 64, amp: 'off',
-      gradAccum: 1, maxGradNorm: null, backend: null, seed: 0, samples: 60000, stepsPerEpoch: 938, totalSteps: 2814, warmupSteps: 141,
+      gradAccum: 1, maxGradNorm: null, backend: null, seed: 0, normalize: true, samples: 60000, stepsPerEpoch: 938, totalSteps: 2814, warmupSteps: 141,
       schedule: { name: 'cosine', interval: 'step', options: { numWarmupSteps: 141, numTrainingSteps: 2814 } },
     });
     expect(runDir).toMatch(/^runs\/mnist-mlp-\d{8}-\d{6}$/);
-    // The dataset as a flag, and fashion-mnist's default directory.
-    expect(dryRun('--dataset', 'fashion-mnist', '--model', 'cnn').runDir).toMatch(/^runs\/fashion-mnist-cnn-/);
+    // The dataset as a flag; fashion-mnist gets 5 epochs, and its own default directory.
+    const fashion = dryRun('--dataset', 'fashion-mnist', '--model', 'cnn');
+    expect(fashion.config).toMatchObject({ dataset: 'fashion-mnist', model: 'cnn', lr: 2e-3, epochs: 5, totalSteps: 4690 });
+    expect(fashion.runDir).toMatch(/^runs\/fashion-mnist-cnn-/);
   });
 
   it('--preset seed is PyTorch\'s AMP MNIST recipe, and explicit flags override it', () => {
     const { config } = dryRun('mnist', '--preset', 'seed');
     expect(config).toMatchObject({
-      preset: 'seed', model: 'linear', optimizer: 'adam', lr: 0.01, weightDecay: 0, amp: 'fp16', batchSize: 64, epochs: 5, warmupSteps: 0,
+      preset: 'seed', model: 'linear', optimizer: 'adam', lr: 0.01, weightDecay: 0, amp: 'fp16', batchSize: 64, epochs: 5, warmupSteps: 0, normalize: false,
       schedule: { name: 'StepLR', interval: 'epoch', options: { stepSize: 10, gamma: 0.1 } },
     });
-    const over = dryRun('mnist', '--preset', 'seed', '--epochs', '2', '--lr', '0.005', '--amp', 'off', '--schedule', 'StepLR:gamma=0.5');
-    expect(over).toMatchObject({ config: { model: 'linear', optimizer: 'adam', lr: 0.005, epochs: 2, amp: 'off', batchSize: 64, schedule: { name: 'StepLR', interval: 'epoch', options: { stepSize: 10, gamma: 0.5 } } } });
+    const over = dryRun('mnist', '--preset', 'seed', '--epochs', '2', '--lr', '0.005', '--amp', 'off', '--normalize', '--schedule', 'StepLR:gamma=0.5');
+    expect(over).toMatchObject({ config: { model: 'linear', optimizer: 'adam', lr: 0.005, epochs: 2, amp: 'off', normalize: true, batchSize: 64, schedule: { name: 'StepLR', interval: 'epoch', options: { stepSize: 10, gamma: 0.5 } } } });
   });
 
   it('fills schedules from the run: totals, warmup (steps or a fraction), peaks; torch schedulers per epoch', () => {
@@ -108,6 +110,12 @@ describe('descent train: the command line', () => {
     expect(dryRun('--schedule', 'linear_with_warmup', '--grad-accum', '2').config).toMatchObject({ stepsPerEpoch: 469, schedule: { name: 'linear', options: { numTrainingSteps: 1407 } } });
     expect(dryRun('--schedule', 'reduce_lr_on_plateau').config.schedule).toEqual({ name: 'reduce_lr_on_plateau', interval: 'epoch', options: {} });
     expect(dryRun('--schedule', 'none').config.schedule).toBeNull();
+    expect(dryRun('--schedule', 'wsd').config.schedule).toEqual({ name: 'warmup_stable_decay', interval: 'step', options: { numWarmupSteps: 141, numTrainingSteps: 2814, numDecaySteps: 282 } });
+    expect(dryRun('--schedule', 'OneCycleLR', '--optimizer', 'adagrad').config.schedule.options).toEqual({ maxLr: 0.01, totalSteps: 2814, cycleMomentum: false });
+    // Each schedule is built on a stand-in optimizer first, so its own checks fail before any data is loaded.
+    const minLr = descent('train', '--schedule', 'cosine_with_min_lr', '--dry-run');
+    expect([minLr.code, minLr.stderr]).toEqual([2, 'descent: --schedule cosine_with_min_lr: One of minLr or minLrRate should be set (cosine_with_min_lr:min-lr=...)\n']);
+    expect(dryRun('--schedule', 'cosine_with_min_lr:min-lr-rate=0.1').config.schedule.options).toMatchObject({ minLrRate: 0.1 });
     // Another optimizer gets torch's lr and weight decay for it.
     expect(dryRun('--optimizer', 'sgd').config).toMatchObject({ optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0 });
     expect(dryRun('--optimizer', 'lion', '--weight-decay', '0.1').config).toMatchObject({ lr: 1e-4, weightDecay: 0.1, momentum: null });
@@ -170,7 +178,7 @@ describe('descent train: a run', () => {
     expect(safetensorsHeader(join(seed, 'model.safetensors'))).toEqual({ '1.weight': { dtype: 'F32', shape: [10, 784], data_offsets: expect.any(Array) }, '1.bias': { dtype: 'F32', shape: [10], data_offsets: expect.any(Array) } });
 
     const cnn = fresh('cnn');
-    const c = trainJson('fashion-mnist', '--model', 'cnn', '--samples', '256', '--epochs', '1', '--out', cnn).json;
+    const c = trainJson('--dataset', 'fashion-mnist', '--model', 'cnn', '--samples', '256', '--epochs', '1', '--out', cnn).json;
     expect(c).toMatchObject({ dataset: 'fashion-mnist', model: 'cnn', steps: 4 });
     expect(c.accuracy).toBeGreaterThan(0.1);
     expect(safetensorsHeader(join(cnn, 'model.safetensors'))).toMatchObject({
@@ -238,6 +246,19 @@ describe('descent train: kill and resume', () => {
     expect(s1.loss).toBe(s2.loss);
     expect(s1.resumedFrom).toBe(join(d1, `checkpoint-${latest}`));
   }, 300_000);
+
+  it('--resume alone takes the run\'s saved configuration; flags given again override it', () => {
+    const out = fresh('extend');
+    trainJson('fashion-mnist', '--model', 'linear', '--samples', '256', '--epochs', '1', '--lr', '0.01', '--out', out);
+    const r = trainJson('--resume', '--out', out, '--epochs', '2');
+    expect(r.json).toMatchObject({ dataset: 'fashion-mnist', model: 'linear', samples: 256, epochs: 2, steps: 8, resumedFrom: join(out, 'checkpoint-4') });
+    expect(r.json.config).toMatchObject({ lr: 0.01, epochs: 2 });
+    expect(r.stderr).toMatch(/resuming with --epochs changed from the saved run/);
+    expect(JSON.parse(readFileSync(join(out, 'step_losses.json'), 'utf8'))).toHaveLength(8);
+    // A checkpoint directory itself works too, and the run directory is its parent.
+    const again = trainJson('--resume', join(out, 'checkpoint-8'));
+    expect(again.json).toMatchObject({ runDir: out, steps: 8, epochs: 2 });
+  });
 });
 
 describe('descent train mnist: the main job', () => {

@@ -1,9 +1,9 @@
 // From a command line to a complete, validated training configuration: defaults,
 // then the model's recipe, then a preset, then the flags given (a resumed run's
 // saved flags first, this command line's over them). Pure: no tfjs, no files.
-import { findSchedule, InvalidArgumentError, SCHEDULES, type ScheduleEntry } from '@descent/lr-schedule';
-import { formatHelp, kebab, parseOptions, suggest, UsageError } from '../args.js';
-import { parseSeriesSpec, requiredScheduleDefaults } from '../lr.js';
+import { findSchedule, InvalidArgumentError, SCHEDULES, type ParamGroup, type ScheduleEntry } from '@descent/lr-schedule';
+import { findOption, formatHelp, kebab, parseOptions, suggest, UsageError } from '../args.js';
+import { parseSeriesSpec, requiredScheduleDefaults, scheduleOptions } from '../lr.js';
 import {
   DATASETS,
   DEFAULT_LR,
@@ -48,6 +48,8 @@ export interface TrainConfig {
   /** sgd and rmsprop only. */
   momentum: number | null;
   schedule: ScheduleConfig | null;
+  /** Standardize the pixels (after scaling them to [0, 1]). */
+  normalize: boolean;
   /** As given: steps, or a fraction if < 1. */
   warmup: number;
   /** The warmup in scheduler steps (what the schedule got), 0 when it has none. */
@@ -71,7 +73,7 @@ export interface TrainConfig {
 
 /** Flags that describe the run itself (saved with it, restored on --resume); the rest only steer this command. */
 export const RUN_FLAGS = [
-  'dataset', 'model', 'preset', 'optimizer', 'lr', 'weightDecay', 'momentum', 'schedule', 'scheduleInterval', 'warmup', 'epochs', 'batchSize',
+  'dataset', 'model', 'preset', 'optimizer', 'lr', 'weightDecay', 'momentum', 'schedule', 'scheduleInterval', 'warmup', 'normalize', 'epochs', 'batchSize',
   'amp', 'gradAccum', 'maxGradNorm', 'backend', 'seed', 'samples', 'saveSteps', 'keepLast', 'loggingSteps',
 ] as const satisfies ReadonlyArray<keyof TrainFlags>;
 export type RunFlags = Partial<Pick<TrainFlags, (typeof RUN_FLAGS)[number]>>;
@@ -84,7 +86,7 @@ export function trainHelp(): string {
     description:
       'Trains a model on MNIST or Fashion-MNIST with @descent/trainer: progress as it goes, the test accuracy at\n' +
       'the end, and a run directory (--out) with metrics.jsonl/.csv, checkpoints, plots and model.safetensors.\n' +
-      'Default recipe: a 784-256-10 MLP, AdamW, cosine schedule with warmup stepped per step, 3 epochs.',
+      'Default recipe: a 784-256-10 MLP, AdamW, cosine schedule with warmup stepped per step, 3 epochs (5 on fashion-mnist).',
     footer:
       'Examples:\n' +
       '  descent train mnist                                   # the default recipe (>= 98% test accuracy)\n' +
@@ -160,6 +162,13 @@ function scheduleEntry(name: string): ScheduleEntry {
 }
 
 const norm = (s: string) => s.toLowerCase().replace(/[-_\s]/g, '');
+
+/** What a stand-in for the optimizer's param group needs for CyclicLR's and OneCycleLR's momentum cycling. */
+function momentumOf(optimizer: OptimizerName | undefined): Partial<ParamGroup> {
+  if (optimizer === 'sgd' || optimizer === 'rmsprop') return { momentum: 0.9 };
+  if (optimizer === 'adagrad' || optimizer === 'adadelta') return {};
+  return { betas: [0.9, 0.999] };
+}
 // torch's schedulers that count epochs; transformers' schedules, OneCycleLR and CyclicLR count steps.
 const STEP_SCHEDULES = new Set(['OneCycleLR', 'CyclicLR']);
 
@@ -169,7 +178,7 @@ const STEP_SCHEDULES = new Set(['OneCycleLR', 'CyclicLR']);
  */
 export function resolveScheduleSpec(
   spec: string,
-  run: { lr: number; totalSteps: number; epochs: number; warmup: number; warmupGiven: boolean; interval?: 'step' | 'epoch' },
+  run: { lr: number; optimizer?: OptimizerName; totalSteps: number; epochs: number; warmup: number; warmupGiven: boolean; interval?: 'step' | 'epoch' },
 ): { schedule: ScheduleConfig | null; warmupSteps: number } {
   const colon = spec.indexOf(':');
   const name = colon < 0 ? spec : spec.slice(0, colon);
@@ -201,8 +210,21 @@ export function resolveScheduleSpec(
   if (entry.total) options[entry.total] = length;
   if (entry.name === 'OneCycleLR') options.maxLr = run.lr;
   if (entry.name === 'CyclicLR') Object.assign(options, { maxLr: run.lr, baseLr: run.lr / 10 });
+  // Their momentum cycling needs a momentum or betas: Adagrad and Adadelta have neither.
+  if (STEP_SCHEDULES.has(entry.name) && Object.keys(momentumOf(run.optimizer)).length === 0) options.cycleMomentum = false;
+  // transformers' WSD needs its decay length: the last 10% of the schedule unless given.
+  if (entry.name === 'warmup_stable_decay') options.numDecaySteps = Math.ceil(0.1 * length);
   Object.assign(options, series.options);
   if (entry.warmup && typeof options[entry.warmup] === 'number') warmupSteps = options[entry.warmup] as number;
+  // Built once on a stand-in optimizer, so that a bad combination fails here, before any data is loaded.
+  try {
+    const group: ParamGroup = { lr: run.lr, ...momentumOf(run.optimizer) };
+    entry.create({ paramGroups: [group], defaults: { ...group } }, options);
+  } catch (e) {
+    if (!(e instanceof InvalidArgumentError)) throw e;
+    const hint = findOption(scheduleOptions(entry), e.parameter) ? ` (${entry.name}:${kebab(e.parameter)}=...)` : '';
+    throw new UsageError(`--schedule ${spec}: ${e.message}${hint}`);
+  }
   return { schedule: { name: entry.name, options, interval }, warmupSteps };
 }
 
@@ -222,10 +244,10 @@ export function resolveTrainConfig(given: RunFlags): TrainConfig {
   if (given.momentum !== undefined && optimizer !== 'sgd' && optimizer !== 'rmsprop') throw new UsageError(`--momentum is for sgd and rmsprop, not ${optimizer}`);
   const momentum = optimizer === 'sgd' ? (given.momentum ?? 0.9) : optimizer === 'rmsprop' ? (given.momentum ?? 0) : null;
   if (!(lr > 0)) throw new UsageError(`--lr must be positive, got ${lr}`);
-  const epochs = pick('epochs', recipe.epochs);
+  const dataset = given.dataset ?? 'mnist';
+  const epochs = pick('epochs', recipe.epochs[dataset]);
   const batchSize = pick('batchSize', recipe.batchSize);
   const gradAccum = given.gradAccum ?? 1;
-  const dataset = given.dataset ?? 'mnist';
   const samples = Math.min(given.samples ?? DATASET_SIZES[dataset].train, DATASET_SIZES[dataset].train);
   const stepsPerEpoch = Math.ceil(Math.ceil(samples / batchSize) / gradAccum);
   const totalSteps = stepsPerEpoch * epochs;
@@ -233,6 +255,7 @@ export function resolveTrainConfig(given: RunFlags): TrainConfig {
   const warmup = pick('warmup', recipe.warmup);
   const { schedule, warmupSteps } = resolveScheduleSpec(pick('schedule', recipe.schedule), {
     lr,
+    optimizer,
     totalSteps,
     epochs,
     warmup,
@@ -250,6 +273,7 @@ export function resolveTrainConfig(given: RunFlags): TrainConfig {
     weightDecay,
     momentum,
     schedule,
+    normalize: pick('normalize', true),
     warmup,
     warmupSteps,
     epochs,
@@ -278,7 +302,7 @@ export function describeConfig(c: TrainConfig): string[] {
     : 'none (constant lr)';
   const opt = [`lr ${fmt(c.lr)}`, `weight decay ${fmt(c.weightDecay)}`, ...(c.momentum !== null ? [`momentum ${fmt(c.momentum)}`] : [])].join(', ');
   return [
-    `data:      ${c.dataset}, ${c.samples} training samples, batch ${c.batchSize}${c.gradAccum > 1 ? ` x ${c.gradAccum} accumulated` : ''}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'} (${c.totalSteps} steps)`,
+    `data:      ${c.dataset}${c.normalize ? '' : ' (pixels in [0, 1], not standardized)'}, ${c.samples} training samples, batch ${c.batchSize}${c.gradAccum > 1 ? ` x ${c.gradAccum} accumulated` : ''}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'} (${c.totalSteps} steps)`,
     `model:     ${c.model}${c.preset ? ` (preset ${c.preset})` : ''}`,
     `optimizer: ${c.optimizer}, ${opt}${c.maxGradNorm !== null ? `, grad norm clipped to ${fmt(c.maxGradNorm)}` : ''}`,
     `schedule:  ${sched}`,

@@ -163,7 +163,8 @@ export async function trainCommand(argv: readonly string[], io: Io): Promise<voi
     throw new TrainError(`${config.dataset}: ${(e as Error).message}${hint}`);
   }
   const [mean, std] = NORMALIZATION[config.dataset];
-  const transform = [data.toFloat(), data.normalize(mean, std), data.reshape([28, 28, 1])];
+  // torchvision's ToTensor (pixels to [0, 1]), then Normalize(mean, std) unless --no-normalize.
+  const transform = [data.toFloat(), ...(config.normalize ? [data.normalize(mean, std)] : []), data.reshape([28, 28, 1])];
   const trainSet = config.samples < train.length ? new data.Subset(train, Array.from({ length: config.samples }, (_, i) => i)) : train;
   const trainLoader = new data.DataLoader(trainSet, { batchSize: config.batchSize, shuffle: true, seed: config.seed, transform });
   const testLoader = new data.DataLoader(test, { batchSize: 1000, transform });
@@ -200,11 +201,9 @@ export async function trainCommand(argv: readonly string[], io: Io): Promise<voi
     }
   })();
   const s = config.schedule;
-  // optim's param groups are typed per optimizer; lr-schedule takes any { paramGroups: [{ lr }] }.
-  const schedulable = optimizer as unknown as sched.OptimizerLike;
   let scheduler;
   try {
-    scheduler = s === null ? undefined : s.name === PLATEAU ? new sched.ReduceLROnPlateau(schedulable, {}) : sched.findSchedule(s.name).create(schedulable, s.options);
+    scheduler = s === null ? undefined : s.name === PLATEAU ? new sched.ReduceLROnPlateau(optimizer, {}) : sched.findSchedule(s.name).create(optimizer, s.options);
   } catch (e) {
     if (e instanceof sched.InvalidArgumentError) throw new UsageError(`--schedule ${s!.name}: ${e.message}`);
     throw e;
@@ -216,7 +215,8 @@ export async function trainCommand(argv: readonly string[], io: Io): Promise<voi
     writeFileSync(join('runs', '.gitignore'), '# descent train run directories\n*\n');
   }
   mkdirSync(runDir, { recursive: true });
-  if (!resumeFrom) writeFileSync(join(runDir, 'config.json'), `${JSON.stringify({ flags, config }, null, 2)}\n`);
+  // The run's flags (a resume's merged ones), so that `--resume` alone continues it as it was.
+  if (!f.findLr) writeFileSync(join(runDir, 'config.json'), `${JSON.stringify({ flags, config }, null, 2)}\n`);
 
   const progress = new trainerPkg.ProgressBar({ stream: f.json ? process.stderr : process.stdout });
   const stepLosses = new StepLosses();
