@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
-import { useBackend } from '@descent/core';
+import { Generator, useBackend } from '@descent/core';
 import { describe, expect, it } from 'vitest';
-// Relative import: @descent/optim depends on this package (its wasm parity tests), not the reverse.
-import { AdamW } from '../../optim/src/index.js';
-import { wasmAdapter } from '../src/index.js';
-import { randomArray } from './util.js';
+// In the integration workspace: @descent/optim's own tests use the wasm adapter, so neither package's tests may import the other.
+import { AdamW } from '@descent/optim';
+import { wasmAdapter } from '@descent/backend-wasm';
+
+/** Uniform values in [-1, 1) from a seeded Generator. */
+function randomArray(size: number, seed: number): Float32Array {
+  return new Generator(seed).fill(new Float32Array(size), (r) => r.uniform(-1, 1));
+}
 
 // The optimizer's wasm kernels write fresh tensors. Had one written a weight in
 // place, XNNPACK would keep using the packed copy it caches per tensor id, and
