@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { HeapBackend } from '../optim/module.js';
+import { offsetOf, type HeapBackend } from '../optim/module.js';
 import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type WasmKernelArgs } from './helpers.js';
 import { trainExportsFor } from './train-module.js';
 
@@ -49,8 +49,7 @@ function patchesT(backend: BackendWasm, x: tf.TensorInfo, info: tf.backend_util.
   const cols = info.batchSize * info.outHeight * info.outWidth;
   const out = backend.makeOutput([info.filterHeight * info.filterWidth * info.inChannels, cols], 'float32');
   const heap = backend as unknown as HeapBackend;
-  const offset = (t: tf.TensorInfo) => heap.dataIdMap.get(t.dataId)!.memoryOffset;
-  trainExportsFor(heap).im2col(offset(x), offset(out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+  trainExportsFor(heap).im2col(offsetOf(heap, x), offsetOf(heap, out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
     info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left);
   return out;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type WasmKernelArgs } from './helpers.js';
 import { stockKernel } from './stock.js';
-import type { HeapBackend } from '../optim/module.js';
+import { offsetOf, type HeapBackend } from '../optim/module.js';
 import { trainExportsFor } from './train-module.js';
 
 // tfjs-wasm has no DepthwiseConv2dNativeBackpropInput at all, and its
@@ -96,9 +96,8 @@ export function conv2DBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
       const cols = scratch.keep(wasmKernel(tf.BatchMatMul)({ inputs: { a: g, b: wT }, backend, attrs: { transposeA: false, transposeB: false } }));
       const dx = backend.makeOutput(attrs.inputShape, 'float32');
       const heap = backend as unknown as HeapBackend;
-      const offset = (t: tf.TensorInfo) => heap.dataIdMap.get(t.dataId)!.memoryOffset;
       const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = convInfo;
-      trainExportsFor(heap).col2im(offset(cols), offset(dx), convInfo.batchSize, inHeight, inWidth, ci, outHeight, outWidth,
+      trainExportsFor(heap).col2im(offsetOf(heap, cols), offsetOf(heap, dx), convInfo.batchSize, inHeight, inWidth, ci, outHeight, outWidth,
         kh, kw, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo.top, padInfo.left);
       return dx;
     } finally {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { HeapBackend } from '../optim/module.js';
+import { offsetOf, type HeapBackend } from '../optim/module.js';
 import type { WasmKernelArgs } from './helpers.js';
 import { trainExportsFor } from './train-module.js';
 
@@ -23,9 +23,8 @@ export function maxPoolGrad(args: WasmKernelArgs): tf.TensorInfo {
   const overlap = info.effectiveFilterHeight > info.strideHeight || info.effectiveFilterWidth > info.strideWidth;
   if (!overlap && input.dtype === 'float32' && dy.dtype === 'float32') {
     const heap = backend as unknown as HeapBackend;
-    const offset = (t: tf.TensorInfo) => heap.dataIdMap.get(t.dataId)!.memoryOffset;
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
-    trainExportsFor(heap).maxPoolGrad(offset(input), offset(dy), offset(out), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth,
+    trainExportsFor(heap).maxPoolGrad(offsetOf(heap, input), offsetOf(heap, dy), offsetOf(heap, out), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth,
       strideHeight, strideWidth, info.effectiveFilterHeight, info.effectiveFilterWidth, padInfo.top, padInfo.left);
     return out;
   }

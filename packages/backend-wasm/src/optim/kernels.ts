@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { DescentError, type FusedAttrs, type FusedKernelArgs, type FusedKernelFunc } from '@descent/core';
-import { heapMemory, optimExportsFor, type HeapBackend, type OptimExports } from './module.js';
+import { heapMemory, offsetOf, optimExportsFor, type HeapBackend, type OptimExports } from './module.js';
 
 // Each kernel makes its outputs with makeOutput, then hands the wasm module the
 // byte offsets of inputs and outputs: the update runs in tfjs's heap with no
@@ -13,12 +13,6 @@ type Call = (k: OptimExports, x: number[], o: number[], n: number, a: FusedAttrs
 
 const b = (v: unknown): number => (v === true ? 1 : 0);
 const num = (a: FusedAttrs, key: string): number => a[key] as number;
-
-function offsetOf(backend: HeapBackend, t: tf.TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (!data) throw new DescentError(`tensor ${String(t.dataId)} is not on the wasm backend`);
-  return data.memoryOffset;
-}
 
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, d) => a * d, 1);

@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import { DescentError } from '@descent/core';
 import { OPTIM_WASM_PLAIN, OPTIM_WASM_SHARED } from './generated/optim-wasm.js';
 import { KernelPool, POINTER_ARGS } from './pool.js';
@@ -41,6 +42,13 @@ const pooled = new WeakMap<WebAssembly.Memory, OptimExports>();
 /** The module's bytes: `shared` imports a shared memory (tfjs-wasm with threads). */
 export function optimWasmBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   return decode(shared ? OPTIM_WASM_SHARED : OPTIM_WASM_PLAIN);
+}
+
+/** The byte offset of a wasm tensor in tfjs-wasm's heap. */
+export function offsetOf(backend: HeapBackend, t: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (!data) throw new DescentError(`tensor ${String(t.dataId)} is not on the wasm backend`);
+  return data.memoryOffset;
 }
 
 /** The memory tfjs-wasm keeps its tensors in. */
