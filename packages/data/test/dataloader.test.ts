@@ -166,24 +166,29 @@ describe('DataLoader', () => {
   });
 
   it('prepares the next batch while the training step awaits', async () => {
+    // A step that awaits (a GPU readback) gives the event loop turns. Counting
+    // turns rather than milliseconds keeps this independent of machine load:
+    // each turn lets the loader make one batch, and no more than `prefetch`.
+    const turns = (n: number) => (async () => { for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r)); })();
     const ds = new ToyDataset(64);
     const loader = new DataLoader(ds, { batchSize: 8, prefetch: 2 });
     const readsWhenAsked: number[] = [];
     for await (const _ of loader) {
-      // A step that awaits (a GPU readback): prefetching fills the queue meanwhile.
-      await new Promise((r) => setTimeout(r, 2));
+      await turns(6);
       readsWhenAsked.push(ds.reads);
     }
-    // After the first step the two following batches are already read.
+    // After the first step the two following batches are already read, and no third.
     expect(readsWhenAsked[0]).toBe(24);
+    expect(readsWhenAsked.slice(0, 6)).toEqual([24, 32, 40, 48, 56, 64]);
     expect(readsWhenAsked.at(-1)).toBe(64);
     const sync = new ToyDataset(64);
     const noPrefetch = new DataLoader(sync, { batchSize: 8, prefetch: 0 });
+    const syncReads: number[] = [];
     for await (const _ of noPrefetch) {
-      await new Promise((r) => setTimeout(r, 1));
-      expect(sync.reads % 8).toBe(0);
-      expect(sync.reads).toBeLessThanOrEqual(8 * noPrefetch.epoch * 8);
+      await turns(6);
+      syncReads.push(sync.reads);
     }
+    expect(syncReads).toEqual([8, 16, 24, 32, 40, 48, 56, 64]);
   });
 
   it('reports an error in a sample at that batch and frees the rest', async () => {
