@@ -14,3 +14,16 @@ export { registerCpuKernels } from './cpu-kernels.js';
 export { registerSerializables } from './serialization.js';
 export { kernelCases, type KernelCase } from './kernel-cases.js';
 export * as fusedOps from './ops/index.js';
+export {
+  AveragedModel,
+  getEmaAvgFn,
+  getEmaMultiAvgFn,
+  getSwaAvgFn,
+  getSwaMultiAvgFn,
+  type AvgFn,
+  type MultiAvgFn,
+  type AveragedModelOptions,
+  type AveragedModelSource,
+  type AveragedModelState,
+  type NamedVariables,
+} from './swa/averaged-model.js';

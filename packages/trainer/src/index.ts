@@ -33,8 +33,7 @@ export {
 export { findLr, sweepLr, steepestIndex, type FindLrOptions, type FindLrResult } from './find-lr.js';
 export { writeRunPlots, confusionMatrixSvg, misclassifiedSvg, isGray28, type RunPlotsInput } from './plots.js';
 export { encodeGrayPng } from './png.js';
-export { AveragedModel, emaAvgFn, swaAvgFn, type AvgFn, type AveragedModelOptions } from './averaged-model.js';
-export { ProgressBar, formatDuration, type ProgressBarOptions, type ProgressStream } from './callbacks/progress-bar.js';
+export { ProgressBar, formatDuration, formatEpoch, type ProgressBarOptions, type ProgressStream } from './callbacks/progress-bar.js';
 export { MetricsLogger, type MetricsLoggerOptions } from './callbacks/metrics-logger.js';
 export { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping.js';
 export { ModelCheckpoint, type ModelCheckpointOptions } from './callbacks/model-checkpoint.js';

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { Generator, useBackend } from '@descent/core';
 import { AdamW } from '@descent/optim';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint, toTrainableModel, Trainer, writeCheckpoint } from '../src/index.js';
+import { EMA, readCheckpoint, toTrainableModel, Trainer, writeCheckpoint } from '../src/index.js';
 import { blobs, cpu, loader, mlp, tempDir, weightsOf } from './setup.js';
 import { join } from 'node:path';
 
@@ -59,6 +59,35 @@ describe('each model kind trains and its loss falls', () => {
   it('anything else is an InvalidArgumentError naming model', () => {
     expect(() => toTrainableModel({ nope: 1 } as never)).toThrow(/Invalid model/);
     expect(() => toTrainableModel({ forward: () => tf.scalar(0), variables: [] })).toThrow(/model.variables is empty/);
+  });
+});
+
+describe('EMA on a model that is not a Module', () => {
+  it('averages a LayersModel\'s parameters under its checkpoint keys and copies its buffers', async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 5 }), tfl.layers.batchNormalization(), tfl.layers.dense({ units: 3 })] });
+    const entries = () => toTrainableModel(model).stateEntries().map((e): [string, tf.Variable] => [e.key, e.variable]);
+    const seen: Array<Record<string, Float32Array>> = [];
+    const ema = new EMA({ decay: 0.75 });
+    const trainer = new Trainer({ model, optimizer: new AdamW(model.trainableWeights.map((w) => w.read() as tf.Variable), { lr: 5e-2 }), callbacks: [{ onStepEnd: () => void seen.push(weightsOf(entries())) }, ema] });
+    await trainer.fit({ trainLoader: loader(blobs(32), 8), epochs: 1 });
+    expect(seen.length).toBe(4);
+    expect(ema.averaged!.nAveraged).toBe(4);
+    const avg = weightsOf(ema.averaged!.namedTensors());
+    const last = seen[3];
+    expect(new Set(Object.keys(avg))).toEqual(new Set(Object.keys(last)));
+    for (const key of ['0.kernel', '1.gamma', '2.bias']) {
+      // ema₁ = w₁, then ema ← 0.75·ema + 0.25·w.
+      const want = seen.slice(1).reduce((e, w) => e.map((v, i) => 0.75 * v + 0.25 * w[key][i]), Array.from(seen[0][key]));
+      Array.from(avg[key]).forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
+      expect(Array.from(avg[key])).not.toEqual(Array.from(last[key]));
+    }
+    expect(avg['1.moving_mean']).toEqual(last['1.moving_mean']); // a buffer: copied, not averaged
+    ema.dispose();
+    model.dispose();
+  });
+
+  it('rejects a decay outside [0, 1], naming it', () => {
+    expect(() => new EMA({ decay: 1.5 })).toThrow(expect.objectContaining({ parameter: 'decay', value: 1.5, message: expect.stringContaining('Invalid decay value 1.5') }));
   });
 });
 

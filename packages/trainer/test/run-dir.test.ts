@@ -7,7 +7,8 @@ import { CosineAnnealingLR } from '@descent/lr-schedule';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMA, LRMonitor, MetricsLogger, ProgressBar, Timer, Trainer, confusionMatrixSvg, type Logs } from '../src/index.js';
+import { EMA, LRMonitor, MetricsLogger, ProgressBar, Timer, Trainer, confusionMatrixSvg, formatEpoch, type CallbackContext, type Logs } from '../src/index.js';
+import { initialState } from '../src/state.js';
 import { cpu, tempDir, weightsOf, schedulable } from './setup.js';
 
 beforeAll(cpu);
@@ -107,7 +108,8 @@ describe('a run directory', () => {
   it('the progress bar: plain lines off a terminal, one redrawn line on one', () => {
     const plain = out.map((o) => o.text).join('');
     expect(plain).toMatch(/epoch 1\/2 3\/6 step 3\/12 loss|epoch 1\/2 2\/6 step 2\/12 loss \d\.\d{4} lr \d\.\d{2}e-3 [\d.]+ it\/s ETA \d\d:\d\d tensors \d+\n/);
-    expect(plain).toMatch(/epoch 1\/2 done: epoch 1\.0000 train_loss/);
+    expect(plain).toMatch(/epoch 1\/2 done: epoch 1 train_loss \d\.\d{4}/);
+    expect(plain).toMatch(/epoch 2\/2 done: epoch 2 train_loss/);
     expect(plain).not.toContain('\r');
     expect(tty.every((t) => t.startsWith('\r') || t.endsWith('\n'))).toBe(true);
     expect(tty.join('')).toMatch(/\repoch 2\/2 \|█+ *\| \d\/6 step \d+\/12/);
@@ -126,6 +128,19 @@ describe('a run directory', () => {
     expect(svg).toContain('>dog</text>');
     expect(svg.match(/<rect /g)!.length).toBe(5);
   });
+});
+
+it('the progress bar prints whole epochs as integers and fractional ones with two decimals', () => {
+  const lines: string[] = [];
+  const bar = new ProgressBar({ stream: { write: (t: string) => void lines.push(t), isTTY: false } });
+  const state = { ...initialState(), epoch: 1, numEpochs: 3 };
+  const context = { trainer: { optimizer: { paramGroups: [{ lr: 1e-3 }] } } } as unknown as CallbackContext;
+  bar.onTrainBegin(state);
+  // Evaluations every few steps log a fractional epoch.
+  for (const epoch of [2, 1.5, 1 / 3, 1.9983, 10]) bar.onLog(state, { epoch, step: 4, eval_loss: 0.25 }, context);
+  expect(lines.map((l) => l.match(/done: epoch (\S+) /)?.[1])).toEqual(['2', '1.5', '0.33', '1.9983', '10']);
+  expect(lines[0]).toBe('epoch 2/3 done: epoch 2 eval_loss 0.2500\n');
+  expect([formatEpoch(0), formatEpoch(0.25), formatEpoch(2.999999), formatEpoch(Number.NaN)]).toEqual(['0', '0.25', '3', 'NaN']);
 });
 
 it('reads the loss back only when logging, not every step', async () => {

@@ -1,6 +1,8 @@
 import { check, type HostTensor } from '@descent/core';
-import { AveragedModel } from '../averaged-model.js';
+import type { Module } from '@descent/nn';
+import { AveragedModel, getEmaMultiAvgFn, type AveragedModelSource, type MultiAvgFn } from '@descent/optim';
 import type { Callback, CallbackContext, CallbackState } from '../callbacks.js';
+import type { TrainableModel } from '../model.js';
 import type { Logs, TrainerState } from '../state.js';
 import type { Trainer } from '../trainer.js';
 
@@ -16,9 +18,21 @@ export interface EMAOptions {
 }
 
 /**
- * An exponential moving average of the weights (torch's AveragedModel with an
- * EMA avg fn), used for evaluation: the averaged weights are swapped into the
- * model for every `evaluate` and swapped out afterwards. Steps the GradScaler
+ * What the average is taken of: a Module itself (torch's `parameters()` and
+ * `buffers()`); any other model through its state entries (trainable ones are
+ * parameters), under the checkpoint's keys.
+ */
+function averagingSource(model: TrainableModel): AveragedModelSource {
+  if (model.kind === 'module') return model.source as Module;
+  const named = (kind: 'parameter' | 'buffer') => () => model.stateEntries().flatMap((e): Array<[string, typeof e.variable]> => (e.kind === kind ? [[e.key, e.variable]] : []));
+  return { namedParameters: named('parameter'), namedBuffers: named('buffer') };
+}
+
+/**
+ * An exponential moving average of the weights (`@descent/optim`'s AveragedModel
+ * with `getEmaMultiAvgFn(decay)`, as torch 2.x recommends), used for evaluation:
+ * the averaged weights are swapped into the model for every `evaluate` and
+ * swapped out afterwards. Steps the GradScaler
  * skipped do not update it. Its state goes into checkpoints.
  */
 export class EMA implements Callback {
@@ -28,10 +42,11 @@ export class EMA implements Callback {
   readonly everySteps: number;
   readonly applyAtEnd: boolean;
   averaged: AveragedModel | null = null;
+  private readonly multiAvgFn: MultiAvgFn;
 
   constructor(options: EMAOptions = {}) {
     this.decay = options.decay ?? 0.999;
-    check(typeof this.decay === 'number' && this.decay >= 0 && this.decay <= 1, 'decay', this.decay, `Invalid EMA decay: ${this.decay} (expected a number in [0, 1])`);
+    this.multiAvgFn = getEmaMultiAvgFn(this.decay); // checks decay
     this.useBuffers = options.useBuffers ?? false;
     this.everySteps = options.everySteps ?? 1;
     check(Number.isInteger(this.everySteps) && this.everySteps > 0, 'everySteps', this.everySteps);
@@ -39,7 +54,7 @@ export class EMA implements Callback {
   }
 
   private ensure(trainer: Trainer): AveragedModel {
-    this.averaged ??= new AveragedModel(trainer.model, { decay: this.decay, useBuffers: this.useBuffers });
+    this.averaged ??= new AveragedModel(averagingSource(trainer.model), { multiAvgFn: this.multiAvgFn, useBuffers: this.useBuffers });
     return this.averaged;
   }
 
@@ -48,7 +63,7 @@ export class EMA implements Callback {
   }
 
   onStepEnd(state: TrainerState, _logs: Logs, { trainer, stepped }: CallbackContext): void {
-    if (stepped && state.globalStep % this.everySteps === 0) this.ensure(trainer).updateParameters(trainer.model);
+    if (stepped && state.globalStep % this.everySteps === 0) this.ensure(trainer).updateParameters();
   }
 
   onEvaluateBegin(): void {
@@ -59,9 +74,9 @@ export class EMA implements Callback {
     this.averaged?.swapOut();
   }
 
-  onTrainEnd(_state: TrainerState, _logs: Logs, { trainer }: CallbackContext): void {
+  onTrainEnd(): void {
     this.averaged?.swapOut();
-    if (this.applyAtEnd && this.averaged && this.averaged.nAveraged > 0) this.averaged.copyTo(trainer.model);
+    if (this.applyAtEnd && this.averaged && this.averaged.nAveraged > 0) this.averaged.copyTo();
   }
 
   async stateDict(): Promise<CallbackState> {

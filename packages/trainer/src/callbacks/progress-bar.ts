@@ -33,6 +33,17 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
 }
 
+/**
+ * An epoch as HF logs it: `1` for a whole one, two decimals for a fraction (`1.25`,
+ * `0.33`), four where two would round a fraction to a whole number (`1.9983`).
+ */
+export function formatEpoch(epoch: number): string {
+  if (!Number.isFinite(epoch)) return String(epoch);
+  if (Number.isInteger(epoch)) return String(epoch);
+  const two = Math.round(epoch * 100) / 100;
+  return String(Number.isInteger(two) ? Math.round(epoch * 1e4) / 1e4 : two);
+}
+
 const num = (v: number | undefined, digits = 4) => (v === undefined ? '-' : Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(digits) : v.toExponential(2));
 
 /**
@@ -125,7 +136,7 @@ export class ProgressBar implements Callback {
     if (isEpochEnd) {
       const parts = Object.entries(logs)
         .filter(([k]) => k !== 'step')
-        .map(([k, v]) => `${k} ${num(v)}`);
+        .map(([k, v]) => `${k} ${k === 'epoch' ? formatEpoch(v) : num(v)}`);
       this.stream.write(`epoch ${state.epoch + 1}/${state.numEpochs} done: ${parts.join(' ')}\n`);
     } else if (logs.loss !== undefined) {
       this.stream.write(`${this.line(state, lr)}\n`);
