@@ -52,7 +52,7 @@ async function compare(what: string, f: () => tf.Tensor, rtol = 1e-5, atol = 1e-
 describe('Descent wasm training kernels', () => {
   it('are registered: the added kernels and the replaced ones', async () => {
     await activate('descent');
-    expect(trainingKernels.replaced).toEqual(['MaxPoolGrad', 'Conv2DBackpropInput', 'Sum']);
+    expect(trainingKernels.replaced).toEqual(['MaxPoolGrad', 'Conv2DBackpropInput', 'Sum', 'Identity']);
     expect(trainingKernels.added).toEqual(['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum']);
     for (const k of [...trainingKernels.added, ...trainingKernels.replaced]) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
   });
@@ -195,5 +195,33 @@ describe('Descent wasm training kernels', () => {
 
   it('Sum of int32 keeps the stock kernel and is exact', async () => {
     await compare('int sum', () => tf.sum(tf.tensor2d(Array.from({ length: 600 }, (_, i) => (i * 7919) % 1000), [200, 3], 'int32'), 0), 0, 0);
+  });
+
+  it('Identity shares memory instead of copying, and the data lives until its last reference goes', async () => {
+    await activate('descent');
+    const backend = tf.backend() as unknown as { refCount(id: object): number };
+    const x = tf.tensor2d(randomArray(12, 10), [3, 4]);
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId); // no copy
+    expect(backend.refCount(x.dataId)).toBe(2);
+    const want = Array.from(x.dataSync());
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual(want);
+    expect(backend.refCount(y.dataId)).toBe(1);
+    y.dispose();
+    expect(backend.refCount(y.dataId)).toBe(0);
+    const s = tf.clone(tf.tensor1d(['a', 'b'], 'string'));
+    expect(s.dataSync()).toEqual(['a', 'b']);
+  });
+
+  it('a training step on saved tensors gives the same gradients as cpu (the tape clones what it saves)', async () => {
+    const f = () => {
+      const w = tf.variable(tf.tensor2d(randomArray(20, 11), [5, 4]));
+      const x = tf.tensor2d(randomArray(15, 12), [3, 5]);
+      const g = tf.grad((v: tf.Tensor) => tf.sum(tf.relu(tf.matMul(x, v as tf.Tensor2D))))(w);
+      w.dispose();
+      return g;
+    };
+    await compare('grad through saved tensors', f, 1e-6, 1e-6);
   });
 });

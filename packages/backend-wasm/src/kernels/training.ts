@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilter, depthwiseConv2dNativeBackpropFilter } from './conv-backprop-filter.js';
 import { conv2DBackpropInput, depthwiseConv2dNativeBackpropInput } from './conv-backprop-input.js';
+import { identity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { rememberStock } from './stock.js';
 import { sum } from './sum.js';
@@ -16,12 +17,14 @@ const added = new Map<string, tf.KernelFunc>([
 
 /**
  * tfjs-wasm kernels replaced: its MaxPoolGrad misroutes all-negative windows and ties, its Conv2DBackpropInput is a
- * scalar loop, and its Sum over leading axes (every bias gradient) transposes the whole tensor first.
+ * scalar loop, its Sum over leading axes (every bias gradient) transposes the whole tensor first, and its Identity
+ * copies every tensor the tape saves for the backward pass.
  */
 const replaced = new Map<string, tf.KernelFunc>([
   [tf.MaxPoolGrad, maxPoolGrad as unknown as tf.KernelFunc],
   [tf.Conv2DBackpropInput, conv2DBackpropInput as unknown as tf.KernelFunc],
   [tf.Sum, sum as unknown as tf.KernelFunc],
+  [tf.Identity, identity as unknown as tf.KernelFunc],
 ]);
 
 /** The kernel names this adds to tfjs-wasm, and those it replaces. */
