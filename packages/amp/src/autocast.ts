@@ -29,8 +29,16 @@ export const AUTOCAST_HALF_KERNELS: readonly string[] = [
 ];
 
 // Tape nodes of half ops: the gradients they hand back are half too, as in torch.
-// The fused ops record their node under the op's scope name (customGrad).
-const HALF_TAPE_NODES = new Set([...AUTOCAST_HALF_KERNELS, 'fusedMatMul__op', 'fusedConv2d__op', 'fusedDepthwiseConv2d__op']);
+// The fused ops record their node under the op's scope name (customGrad); @descent/nn's
+// layer kernels (DescentLinear, DescentConv2d) run _FusedMatMul and FusedConv2D under their own names.
+const HALF_TAPE_NODES = new Set([
+  ...AUTOCAST_HALF_KERNELS,
+  'fusedMatMul__op',
+  'fusedConv2d__op',
+  'fusedDepthwiseConv2d__op',
+  kernelNameOf('Linear'),
+  kernelNameOf('Conv2d'),
+]);
 
 export interface AutocastOptions {
   /** Half type of the autocast ops. Default 'float16', as torch's CUDA autocast. */

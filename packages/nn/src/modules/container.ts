@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, formatValue } from '@descent/core';
 import { Module } from '../module.js';
+import { ReLU } from './activation.js';
+import { Conv2d } from './conv.js';
+import { Linear } from './linear.js';
 
 /**
  * torch.nn.Sequential: runs its modules in order. `new Sequential(a, b, c)` names
@@ -49,7 +52,30 @@ export class Sequential extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
+    const children = this.children();
     // One tidy frees the intermediate results and keeps only the last.
-    return tf.tidy(() => this.children().reduce((y, m) => m.forward(y), x.clone()));
+    return tf.tidy(() => {
+      let y = x.clone();
+      for (let i = 0; i < children.length; i++) {
+        const m = children[i];
+        if (absorbsRelu(m, children[i + 1])) {
+          y = m.forwardActivated(y, 'relu');
+          i++;
+        } else {
+          y = m.forward(y);
+        }
+      }
+      return y;
+    });
   }
+}
+
+/**
+ * Linear or Conv2d followed by ReLU runs as one fused kernel, with the same
+ * values and gradients as the two modules (relu'(x) = step(relu(x))). Only
+ * for the modules' own forward methods: a subclass that overrides one runs as written.
+ */
+function absorbsRelu(m: Module, next: Module | undefined): m is Linear | Conv2d {
+  if (!(next instanceof ReLU) || next.forward !== ReLU.prototype.forward) return false;
+  return (m instanceof Linear && m.forward === Linear.prototype.forward) || (m instanceof Conv2d && m.forward === Conv2d.prototype.forward);
 }

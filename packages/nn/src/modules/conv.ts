@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, dilateFilter, formatValue } from '@descent/core';
 import { calculateFanInAndFanOut, kaimingUniform, uniform_ } from '../init.js';
+import { conv2dBiasActivation } from '../functional/conv2d.js';
+import type { FusedActivation } from '../functional/fused-kernel.js';
 import { Module } from '../module.js';
 import { boolean, pair, positiveInt, shapeString, type Pair } from '../validate.js';
 import { explicitPadding, samePadding, type Explicit } from './padding.js';
@@ -81,6 +83,11 @@ export class Conv2d extends Module {
 
   /** [N, H, W, inChannels] (or unbatched [H, W, inChannels]) → [N, OH, OW, outChannels]. */
   forward(x: tf.Tensor): tf.Tensor {
+    return this.forwardActivated(x, 'linear');
+  }
+
+  /** forward() then `activation`, fused where the backend can (what Sequential uses for Conv2d followed by ReLU). */
+  forwardActivated(x: tf.Tensor, activation: FusedActivation): tf.Tensor {
     if ((x.rank !== 4 && x.rank !== 3) || x.shape[x.rank - 1] !== this.inChannels) {
       throw new InvalidArgumentError(
         'input',
@@ -90,12 +97,19 @@ export class Conv2d extends Module {
     }
     return tf.tidy(() => {
       const x4 = (x.rank === 3 ? tf.expandDims(x, 0) : x) as tf.Tensor4D;
-      const y = this.#conv(x4);
+      const y = this.#conv(x4, activation);
       return x.rank === 3 ? tf.squeeze(y, [0]) : y;
     });
   }
 
-  #conv(x: tf.Tensor4D): tf.Tensor4D {
+  #conv(x: tf.Tensor4D, activation: FusedActivation): tf.Tensor4D {
+    const y = this.#convBias(x, activation);
+    return activation === 'relu' && y.activation !== 'relu' ? tf.relu(y.out) : y.out;
+  }
+
+  /** The convolution plus bias, and the activation where the kernel applied it. */
+  #convBias(x: tf.Tensor4D, activation: FusedActivation): { out: tf.Tensor4D; activation: FusedActivation } {
+    const done = (out: tf.Tensor4D, applied: FusedActivation = 'linear') => ({ out, activation: applied });
     const strides = this.stride;
     const pad = this.#pad;
     let filter = this.weight as tf.Tensor4D;
@@ -113,19 +127,19 @@ export class Conv2d extends Module {
     const fusable = dilations[0] === 1 && dilations[1] === 1;
     const [kh, kw] = filter.shape;
     if (this.groups === 1) {
-      if (fusable) return tf.fused.conv2d({ x, filter, strides, pad, bias });
-      return addBias(tf.conv2d(x, filter, strides, pad, 'NHWC', dilations), bias);
+      if (fusable) return done(conv2dBiasActivation(x, filter, this.bias as tf.Tensor1D | null, strides, pad, activation), activation);
+      return done(addBias(tf.conv2d(x, filter, strides, pad, 'NHWC', dilations), bias));
     }
     if (this.groups === this.inChannels) {
       // [kh, kw, 1, out] → [kh, kw, in, out/in]: output channel c·m + j reads input channel c, as torch's.
       const depthwise = tf.reshape(filter, [kh, kw, this.inChannels, this.outChannels / this.inChannels]) as tf.Tensor4D;
       // (tfjs's fused depthwise op takes no explicit padding.)
-      return addBias(tf.depthwiseConv2d(x, depthwise, strides, pad, 'NHWC', dilations), bias);
+      return done(addBias(tf.depthwiseConv2d(x, depthwise, strides, pad, 'NHWC', dilations), bias));
     }
     const xs = tf.split(x, this.groups, 3);
     const ws = tf.split(filter, this.groups, 3);
     const ys = xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, strides, pad, 'NHWC', dilations));
-    return addBias(tf.concat(ys, 3), bias);
+    return done(addBias(tf.concat(ys, 3), bias));
   }
 
   override extraRepr(): string {

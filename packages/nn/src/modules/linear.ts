@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@descent/core';
 import { calculateFanInAndFanOut, kaimingUniform, uniform_ } from '../init.js';
+import { linear } from '../functional/linear.js';
+import type { FusedActivation } from '../functional/fused-kernel.js';
 import { Module } from '../module.js';
 import { boolean, positiveInt } from '../validate.js';
 
@@ -44,6 +46,11 @@ export class Linear extends Module {
 
   /** [..., inFeatures] → [..., outFeatures]. */
   forward(x: tf.Tensor): tf.Tensor {
+    return this.forwardActivated(x, 'linear');
+  }
+
+  /** forward() then `activation`, in one kernel (what Sequential uses for Linear followed by ReLU). */
+  forwardActivated(x: tf.Tensor, activation: FusedActivation): tf.Tensor {
     const last = x.shape[x.rank - 1];
     if (x.rank === 0 || last !== this.inFeatures) {
       const rows = x.rank === 0 ? 1 : x.size / Math.max(last, 1);
@@ -51,7 +58,7 @@ export class Linear extends Module {
     }
     return tf.tidy(() => {
       const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
-      const y = tf.fused.matMul({ a: x2, b: this.weight as tf.Tensor2D, bias: this.bias ?? undefined });
+      const y = linear(x2, this.weight as tf.Tensor2D, this.bias as tf.Tensor1D | null, activation);
       return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
     });
   }
