@@ -37,7 +37,7 @@ export class Flatten extends Module {
     const end = wrapDim('endDim', this.endDim, x.rank);
     if (start > end) throw new InvalidArgumentError('startDim', this.startDim, 'flatten() has invalid args: start_dim cannot come after end_dim');
     return tf.tidy(() => {
-      const t = x.rank === 4 && this.torchOrder ? tf.transpose(x, [0, 3, 1, 2]) : x;
+      const t = x.rank === 4 && this.torchOrder ? toNchw(x as tf.Tensor4D) : x;
       if (start === end) return tf.clone(t);
       const shape = [...t.shape.slice(0, start), t.shape.slice(start, end + 1).reduce((a, b) => a * b, 1), ...t.shape.slice(end + 1)];
       return tf.reshape(t, shape);
@@ -47,4 +47,10 @@ export class Flatten extends Module {
   override extraRepr(): string {
     return `startDim=${this.startDim}, endDim=${this.endDim}`;
   }
+}
+
+/** NHWC → NCHW; with one channel (MNIST) or a 1×1 image the order is the same, so a reshape does it without a copy. */
+function toNchw(x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  return c === 1 || h * w === 1 ? tf.reshape(x, [n, c, h, w]) : tf.transpose(x, [0, 3, 1, 2]);
 }

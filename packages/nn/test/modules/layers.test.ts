@@ -391,6 +391,21 @@ describe('Flatten', () => {
     expectInvalid(() => new Flatten(5).forward(x), 'startDim', 'Dimension out of range (expected to be in range of [-4, 3], but got 5)');
     tf.dispose([x, y, stored, partial, all, seq, s]);
   });
+
+  it('one channel or a 1×1 image: the same order without a transpose (a reshape shares memory)', async () => {
+    const oneChannel = tf.reshape(tf.range(0, 24), [2, 3, 4, 1]);
+    const onePixel = tf.reshape(tf.range(0, 10), [2, 1, 1, 5]);
+    for (const x of [oneChannel, onePixel]) {
+      const want = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [x.shape[0], -1]);
+      const profile = await tf.profile(() => new Flatten().forward(x));
+      expect(profile.kernels.map((k) => k.name)).not.toContain('Transpose');
+      const y = new Flatten().forward(x);
+      expect(values(y)).toEqual(values(want));
+      expect(y.shape).toEqual(want.shape);
+      tf.dispose([want, y, profile.result as tf.Tensor]);
+    }
+    tf.dispose([oneChannel, onePixel]);
+  });
 });
 
 describe('activations', () => {
