@@ -494,6 +494,13 @@ function convInfo(xShape: number[], filterShape: number[], attrs: tf.NamedAttrMa
  * Conv2DBackpropInput (NHWC; also conv2dTranspose's forward) in f16 storage with f32
  * accumulation: dx[b,y,x,c] = sum of dy[b,oy,ox,oc] * w[fy,fx,c,oc] over the taps that
  * read (y, x); output on the f16 grid.
+ *
+ * The sum runs in the order of tfjs-webgpu's float32 program (Conv2DDerInputProgram, which
+ * the emulated path runs): taps from the last filter row and column to the first, and
+ * within a tap the output channels in order, one by one, or, when both channel counts are
+ * multiples of 4 (tfjs's vec4 variant), as `dot` of 4 channels at a time. f16 products are
+ * exact in f32, so the same order gives the same f32 sum and the same rounding; another
+ * order moves a sum that lies near an f16 rounding midpoint to the other side of it.
  */
 function f16Conv2DBackpropInput({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   const b = be(backend);
@@ -502,6 +509,7 @@ function f16Conv2DBackpropInput({ inputs, attrs, backend }: KernelArgs): tf.Tens
   const info = convInfo(attrs.inputShape as number[], filter.shape, attrs);
   const c = [info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left];
   const [H, W, C, OH, OW, OC, FH, FW, SH, SW, DH, DW, PT, PL] = c;
+  const vec4 = C % 4 === 0 && OC % 4 === 0;
   const dy16 = packF16(b, dy);
   const w16 = packF16(b, filter);
   const size = tf.util.sizeFromShape(info.inShape);
@@ -521,20 +529,28 @@ function f16Conv2DBackpropInput({ inputs, attrs, backend }: KernelArgs): tf.Tens
       let y = (index / ${C * W}) % ${H};
       let bt = index / ${C * W * H};
       var acc = 0.0;
-      for (var fy = 0; fy < ${FH}; fy = fy + 1) {
+      for (var fy = ${FH - 1}; fy >= 0; fy = fy - 1) {
         let ty = y + ${PT} - fy * ${DH};
         if (ty < 0 || ty % ${SH} != 0) { continue; }
         let oy = ty / ${SH};
         if (oy >= ${OH}) { continue; }
-        for (var fx = 0; fx < ${FW}; fx = fx + 1) {
+        for (var fx = ${FW - 1}; fx >= 0; fx = fx - 1) {
           let tx = x + ${PL} - fx * ${DW};
           if (tx < 0 || tx % ${SW} != 0) { continue; }
           let ox = tx / ${SW};
           if (ox >= ${OW}) { continue; }
           let dyBase = ((bt * ${OH} + oy) * ${OW} + ox) * ${OC};
           let fBase = ((fy * ${FW} + fx) * ${C} + ic) * ${OC};
-          for (var oc = 0; oc < ${OC}; oc = oc + 1) {
+          ${
+            vec4
+              ? `for (var oc = 0; oc < ${OC}; oc = oc + 4) {
+            let d = vec4<f32>(f32(load_DY(dyBase + oc)), f32(load_DY(dyBase + oc + 1)), f32(load_DY(dyBase + oc + 2)), f32(load_DY(dyBase + oc + 3)));
+            let w = vec4<f32>(f32(load_F(fBase + oc)), f32(load_F(fBase + oc + 1)), f32(load_F(fBase + oc + 2)), f32(load_F(fBase + oc + 3)));
+            acc = acc + dot(d, w);
+          }`
+              : `for (var oc = 0; oc < ${OC}; oc = oc + 1) {
             acc = acc + f32(load_DY(dyBase + oc)) * f32(load_F(fBase + oc));
+          }`
           }
         }
       }
