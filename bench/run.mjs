@@ -7,13 +7,15 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const only = process.argv.slice(2);
+// `--assemble` only rejoins bench/results/*.md (after running one bench by hand).
+const assembleOnly = process.argv.includes('--assemble');
+const only = process.argv.slice(2).filter((a) => a !== '--assemble');
 const benches = readdirSync(join(here, 'src'))
   .filter((f) => f.endsWith('.mjs') && !f.startsWith('_'))
   .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
   .sort();
 
-for (const file of benches) {
+for (const file of assembleOnly ? [] : benches) {
   console.log(`\n=== bench/src/${file}`);
   const r = spawnSync('node', [join(here, 'src', file)], { stdio: 'inherit', cwd: here });
   if (r.status !== 0) console.error(`bench ${file} failed with exit ${r.status}; keeping its previous results`);
