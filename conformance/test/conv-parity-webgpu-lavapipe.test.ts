@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@descent/core';
 import { webgpuAdapter } from '@descent/backend-webgpu';
 import { expect } from 'vitest';
-import { useDriver } from '../../packages/backend-webgpu/test/drivers.js';
+import { useDriver } from '@descent/backend-webgpu/testing';
 import { runConvParitySuite } from './conv-parity/suite.js';
 
 // Before Dawn starts (on the first useBackend): this process's Vulkan loader sees only lavapipe.

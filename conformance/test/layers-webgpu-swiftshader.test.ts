@@ -1,7 +1,7 @@
 // Layer coverage on webgpu (Dawn in Node) with the swiftshader Vulkan driver, against cpu in the same process.
 import * as tf from '@tensorflow/tfjs-core';
 import { webgpuAdapter } from '@descent/backend-webgpu';
-import { useDriver } from '../../packages/backend-webgpu/test/drivers.js';
+import { useDriver } from '@descent/backend-webgpu/testing';
 import { layerCoverageSuite } from './layers/suite.js';
 
 // Before Dawn starts (on the first useBackend): this fork's Vulkan loader sees only swiftshader.

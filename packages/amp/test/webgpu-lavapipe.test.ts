@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Generator, useBackend } from '@descent/core';
 import { assertKernelMatchesFallback, randomTensor } from '@descent/core/testing';
 import { webgpuAdapter } from '@descent/backend-webgpu';
-import { useDriver } from '../../backend-webgpu/test/drivers.js';
+import { useDriver } from '@descent/backend-webgpu/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GradScaler, ampRoundHalf, ampUnscale, autocast, roundToBFloat16, roundToFloat16 } from '../src/index.js';
 import { registerWebGPUAmpKernels } from '../src/webgpu.js';

@@ -8,7 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { Generator, useBackend } from '@descent/core';
 import { randomTensor } from '@descent/core/testing';
 import { webgpuAdapter } from '@descent/backend-webgpu';
-import { useDriver } from '../../backend-webgpu/test/drivers.js';
+import { useDriver } from '@descent/backend-webgpu/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { autocast, roundToFloat16 } from '../src/index.js';
 import { WEBGPU_NATIVE_F16_KERNELS, registerWebGPUAmpKernels } from '../src/webgpu.js';

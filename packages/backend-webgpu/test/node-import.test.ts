@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { icdPath } from './drivers.js';
+import { icdPath } from '../src/testing.js';
 
 const pkgDir = join(import.meta.dirname, '..');
 

@@ -2,13 +2,13 @@
 // recorded into tfjs's own command stream, so they see the results of pending
 // tfjs ops, survive inputs disposed before the submit, cross tfjs's submit
 // batches, and work under tf.time. Numerics against the composite fallbacks,
-// every op and both drivers, are in packages/optim/test/parity-webgpu-*.test.ts.
+// every op and both drivers, are in conformance/test/optim/parity-webgpu-*.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedKernelsFor, useBackend } from '@descent/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWebGPUOptimKernels, webgpuAdapter, webgpuOptimOps } from '../src/index.js';
 import { grid } from '../src/optim/pipeline.js';
-import { useDriver } from './drivers.js';
+import { useDriver } from '../src/testing.js';
 import { fixedValues } from './workload.js';
 
 const sgdAttrs = { lr: 0.25, weightDecay: 0, maximize: false };

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activeAdapter, useBackend } from '@descent/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { webgpuAdapter } from '../src/index.js';
-import { useDriver, type Driver } from './drivers.js';
+import { useDriver, type Driver } from '../src/testing.js';
 import { fixedValues, matmuls, mlpGradients, mlpInputs, mlpLoss, mlpParams, worstError, type Result } from './workload.js';
 
 // float32: the backends sum in different orders and use different exp/log.
