@@ -12,7 +12,6 @@ export { Lion, type LionOptions } from './lion.js';
 export { paramGroupsWeightDecay, trainableVariables, type HasTrainableWeights, type WeightDecayGroupsOptions } from './param-groups.js';
 export { registerCpuKernels } from './cpu-kernels.js';
 export { registerSerializables } from './serialization.js';
-export { kernelCases, type KernelCase } from './kernel-cases.js';
 export * as fusedOps from './ops/index.js';
 export {
   AveragedModel,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AveragedModel, getEmaAvgFn, getEmaMultiAvgFn, getSwaAvgFn, getSwaMultiAvgFn, type AveragedModelOptions, type AveragedModelSource } from '../src/index.js';
-import { ATOL, RTOL } from './parity-suite.js';
+import { PARITY_ATOL as ATOL, PARITY_RTOL as RTOL } from '../src/testing.js';
 import { cpu, values, variable } from './setup.js';
 
 beforeAll(cpu);

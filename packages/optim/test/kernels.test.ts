@@ -1,7 +1,7 @@
 import { assertKernelMatchesFallback } from '@descent/core/testing';
 import { fusedKernelsFor } from '@descent/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kernelCases } from '../src/index.js';
+import { kernelCases } from '../src/testing.js';
 import { cpu } from './setup.js';
 
 beforeAll(cpu);

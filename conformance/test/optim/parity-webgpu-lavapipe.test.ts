@@ -1,4 +1,4 @@
-import { useDriver } from '../../backend-webgpu/test/drivers.js';
+import { useDriver } from '@descent/backend-webgpu/testing';
 import { webgpuOptimSuite } from './parity-webgpu-suite.js';
 
 // Before Dawn starts (on the first useBackend): this fork's Vulkan loader sees only lavapipe.

@@ -6,15 +6,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Generator, registerAdapter, useBackend } from '@descent/core';
 import { assertKernelMatchesFallback } from '@descent/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-// The adapter from source, as parity-wasm.test.ts does: @descent/optim does not depend on it.
-import { webgpuAdapter, webgpuOptimOps } from '../../backend-webgpu/src/index.js';
-import type { Driver } from '../../backend-webgpu/test/drivers.js';
-import * as optim from '../src/index.js';
+import { webgpuAdapter, webgpuOptimOps } from '@descent/backend-webgpu';
+import type { Driver } from '@descent/backend-webgpu/testing';
+import * as optim from '@descent/optim';
+import { kernelCases, type KernelCase } from '@descent/optim/testing';
 import { runParitySuite } from './parity-suite.js';
 
 registerAdapter('webgpu', webgpuAdapter);
 
-type Generate = optim.KernelCase['generate'];
+type Generate = KernelCase['generate'];
 
 /**
  * kernelCases' inputs are 1-D with 1 to 97 elements. From `run >= from` on, each
@@ -111,15 +111,15 @@ export function webgpuOptimSuite(driver: Driver, driverLabel: string): void {
     });
 
     it('the adapter registers a kernel for every optim op', () => {
-      const names = optim.kernelCases().map((c) => c.op.name);
+      const names = kernelCases().map((c) => c.op.name);
       expect(names.length).toBe(15);
       expect([...webgpuOptimOps].sort()).toEqual([...names].sort());
       expect(webgpuAdapter.capabilities.fusedKernels).toEqual(expect.arrayContaining(names));
-      for (const c of optim.kernelCases()) expect(c.op.hasKernel('webgpu'), c.op.name).toBe(true);
+      for (const c of kernelCases()) expect(c.op.hasKernel('webgpu'), c.op.name).toBe(true);
     });
 
     describe('WGSL kernels equal their composite fallbacks', () => {
-      for (const { op, generate } of optim.kernelCases()) {
+      for (const { op, generate } of kernelCases()) {
         it(op.name, async () => {
           // Runs 0-63 cover every flag combination kernelCases draws from the run
           // index, on 1-D inputs; runs 64-71 on larger 2-D and 3-D inputs.
@@ -166,7 +166,7 @@ export function webgpuOptimSuite(driver: Driver, driverLabel: string): void {
 
       it('LambStep: two dispatches with the trust ratio, one without', async () => {
         const rng = new Generator(3);
-        const lamb = optim.kernelCases().find((c) => c.op.name === 'LambStep')!;
+        const lamb = kernelCases().find((c) => c.op.name === 'LambStep')!;
         // kernelCases' LAMB run bits: 2 = no weight decay, 4 = alwaysAdapt.
         for (const [run, want] of [[0, 2], [20, 2], [4, 1]] as const) {
           const { inputs, attrs } = lamb.generate(rng, run);

@@ -1,0 +1,11 @@
+// @descent/optim/testing: what a kernel author or a backend's conformance suite
+// tests with. Not part of the main entry.
+export { kernelCases, type KernelCase } from './kernel-cases.js';
+export {
+  PARITY_ATOL,
+  PARITY_RTOL,
+  replayTorchCase,
+  torchParityTests,
+  type TorchParityCase,
+  type TorchParityFixtures,
+} from './torch-parity.js';
