@@ -1,5 +1,5 @@
 // Compiles each AssemblyScript module (asm/optim.ts: optimizer kernels;
-// asm/train.ts: the max-pool gradient and im2col) into two wasm modules, one importing a
+// asm/train.ts: the max-pool gradient, im2col/col2im and the transpose) into two wasm modules, one importing a
 // plain memory and one a shared memory (tfjs-wasm with threads), and embeds
 // their bytes as base64 in a generated TypeScript file. Runs before tsup;
 // a file is rewritten only when its content changes.
@@ -11,7 +11,7 @@ import asc from 'assemblyscript/asc';
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MODULES = {
   optim: { source: 'asm/optim.ts', target: 'src/optim/generated/optim-wasm.ts', prefix: 'OPTIM', what: 'AssemblyScript optimizer kernels' },
-  train: { source: 'asm/train.ts', target: 'src/kernels/generated/train-wasm.ts', prefix: 'TRAIN', what: 'AssemblyScript training kernels (max-pool gradient, im2col)' },
+  train: { source: 'asm/train.ts', target: 'src/kernels/generated/train-wasm.ts', prefix: 'TRAIN', what: 'AssemblyScript training kernels (max-pool gradient, im2col, col2im, transpose)' },
 };
 
 // No runtime, no allocator, no assertions (so no `abort` import), no data segment.

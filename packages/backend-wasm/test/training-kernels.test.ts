@@ -52,7 +52,7 @@ async function compare(what: string, f: () => tf.Tensor, rtol = 1e-5, atol = 1e-
 describe('Descent wasm training kernels', () => {
   it('are registered: the added kernels and the replaced ones', async () => {
     await activate('descent');
-    expect(trainingKernels.replaced).toEqual(['MaxPoolGrad', 'Conv2DBackpropInput', 'Sum', 'Identity']);
+    expect(trainingKernels.replaced).toEqual(['MaxPoolGrad', 'Conv2DBackpropInput', 'Sum', 'Identity', 'Transpose']);
     expect(trainingKernels.added).toEqual(['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum']);
     for (const k of [...trainingKernels.added, ...trainingKernels.replaced]) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
   });
@@ -224,4 +224,24 @@ describe('Descent wasm training kernels', () => {
     };
     await compare('grad through saved tensors', f, 1e-6, 1e-6);
   });
+
+  const transposes: Array<{ shape: number[]; perm: number[]; dtype?: 'float32' | 'int32' | 'bool' }> = [
+    { shape: [256, 784], perm: [1, 0] },
+    { shape: [7, 13], perm: [1, 0] },
+    { shape: [1, 64, 10], perm: [0, 2, 1] },
+    { shape: [3, 5, 9], perm: [0, 2, 1] },
+    { shape: [2, 3, 4, 6], perm: [0, 1, 3, 2], dtype: 'int32' },
+    { shape: [1, 1], perm: [1, 0] },
+    { shape: [4, 6], perm: [1, 0], dtype: 'bool' },
+    { shape: [2, 3, 4], perm: [2, 0, 1] },
+    { shape: [0, 4], perm: [1, 0] },
+  ];
+  for (const c of transposes) {
+    it(`Transpose ${c.shape.join('×')} by [${c.perm}]${c.dtype ? ` (${c.dtype})` : ''}: bit for bit as cpu`, async () => {
+      const size = tf.util.sizeFromShape(c.shape);
+      const values = c.dtype === 'bool' ? Array.from({ length: size }, (_, i) => (i * 7) % 3 === 0) : c.dtype === 'int32' ? Array.from({ length: size }, (_, i) => i * 7919 - 5000) : randomArray(size, 13);
+      const f = () => tf.transpose(tf.tensor(values as number[], c.shape, c.dtype ?? 'float32'), c.perm);
+      await compare(`transpose ${c.shape}`, f, 0, 0);
+    });
+  }
 });

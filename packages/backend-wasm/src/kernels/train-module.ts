@@ -6,6 +6,7 @@ export interface TrainExports {
   maxPoolGrad(x: number, dy: number, dx: number, ...dims: number[]): void;
   im2col(x: number, out: number, ...dims: number[]): void;
   col2im(cols: number, dx: number, ...dims: number[]): void;
+  transposeLast2(src: number, dst: number, batch: number, rows: number, cols: number): void;
 }
 
 const modules: { plain?: WebAssembly.Module; shared?: WebAssembly.Module } = {};

@@ -5,6 +5,7 @@ import { identity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { rememberStock } from './stock.js';
 import { sum } from './sum.js';
+import { transpose } from './transpose.js';
 import { unsortedSegmentSum } from './unsorted-segment-sum.js';
 
 /** Backward kernels tfjs-wasm lacks, which conv nets and embeddings need to train. */
@@ -18,13 +19,14 @@ const added = new Map<string, tf.KernelFunc>([
 /**
  * tfjs-wasm kernels replaced: its MaxPoolGrad misroutes all-negative windows and ties, its Conv2DBackpropInput is a
  * scalar loop, its Sum over leading axes (every bias gradient) transposes the whole tensor first, and its Identity
- * copies every tensor the tape saves for the backward pass.
+ * copies every tensor the tape saves for the backward pass, and its Transpose moves one element at a time.
  */
 const replaced = new Map<string, tf.KernelFunc>([
   [tf.MaxPoolGrad, maxPoolGrad as unknown as tf.KernelFunc],
   [tf.Conv2DBackpropInput, conv2DBackpropInput as unknown as tf.KernelFunc],
   [tf.Sum, sum as unknown as tf.KernelFunc],
   [tf.Identity, identity as unknown as tf.KernelFunc],
+  [tf.Transpose, transpose as unknown as tf.KernelFunc],
 ]);
 
 /** The kernel names this adds to tfjs-wasm, and those it replaces. */
