@@ -88,6 +88,7 @@ describe('the kernel pool on a shared memory', () => {
     expect(Object.keys(calls).sort()).toEqual(Object.keys(POINTER_ARGS).sort());
     for (const threads of [2, 3]) {
       const pool = await KernelPool.start(module, memory, threads);
+      pool.autoTune = false; // every large call splits, so each one below is compared with one thread
       try {
         for (const [name, args] of Object.entries(calls)) {
           const f = layout(memory, n);
@@ -128,6 +129,8 @@ describe('threads on the wasm backend in Node', () => {
     expect(wasmAdapter.capabilities.info).toMatchObject({ threads: cores, optimThreads: cores, multithread: cores > 1 });
     if (cores === 1) return;
     const pool = kernelPoolOf(memory)!;
+    const tuned = pool.autoTune;
+    pool.autoTune = false;
     expect(pool.threads).toBe(cores);
     const before = pool.parallelCalls;
     const c = adamCase(3 * MIN_PARALLEL + 7);
@@ -137,6 +140,26 @@ describe('threads on the wasm backend in Node', () => {
     await expectMatchesReference(c, fast);
     expect(tf.memory().numTensors).toBe(numTensors);
     tf.dispose(Object.values(c.inputs));
+    pool.autoTune = tuned;
+  });
+
+  it('tunes each size class: times both ways on its first calls, then takes the faster, with the same bits', async () => {
+    const memory = heapMemory(tf.backend() as never);
+    const pool = kernelPoolOf(memory);
+    if (!pool) return expect(cores).toBe(1);
+    expect(pool.autoTune).toBe(true);
+    const c = adamCase(5 * MIN_PARALLEL + 3); // a size class no other test uses
+    const before = pool.parallelCalls;
+    const reference = c.run();
+    for (let i = 0; i < 20; i++) {
+      const again = c.run();
+      for (const [k, t] of Object.entries(again)) expect(Buffer.compare(Buffer.from((await t.data()).buffer), Buffer.from((await reference[k].data()).buffer)), k).toBe(0);
+      tf.dispose(Object.values(again));
+    }
+    // 21 calls: 5 timed splits, 5 timed single-thread runs, then 11 the same way.
+    const split = pool.parallelCalls - before;
+    expect([5, 16]).toContain(split);
+    tf.dispose([...Object.values(reference), ...Object.values(c.inputs)]);
   });
 
   it('a matmul on the threaded build equals the cpu backend', async () => {

@@ -86,11 +86,37 @@ const run = ({ module, memory, control, args, index, parts, names, pointers }, p
 };
 `;
 
+/** Timed calls per way (split and one thread) before a size class picks the faster. */
+const TUNE_SAMPLES = 5;
+/** Calls after which a size class measures again (the machine's load changes). */
+const RETUNE_EVERY = 4000;
+
+interface Tuning {
+  split: number[];
+  single: number[];
+  choice: 'split' | 'single' | null;
+  calls: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
 /** A pool of `threads - 1` workers (the main thread is the last one) running the kernel module on one shared memory. */
 export class KernelPool {
   readonly threads: number;
   /** Calls that were split across the threads. */
   parallelCalls = 0;
+  /**
+   * Whether each size class (⌊log₂ n⌋) times both ways on its first calls and
+   * then takes the faster. Splitting wins on an idle machine, but in a training
+   * step XNNPACK's own workers are still spinning after the backward matmuls, and
+   * on 2 vCPUs that are hyperthreads of one core the split can take twice as
+   * long as one thread. Results are the same bits either way (elementwise kernels).
+   */
+  autoTune = true;
+  private readonly tuning = new Map<number, Tuning>();
   private readonly ctl = new Int32Array(new SharedArrayBuffer(16));
   private readonly args = new Float64Array(new SharedArrayBuffer(8 * MAX_ARGS));
   private workers: PoolWorker[] = [];
@@ -129,6 +155,28 @@ export class KernelPool {
       run(...args);
       return;
     }
+    if (!this.autoTune) {
+      this.split(name, args, fn, pointers, run);
+      return;
+    }
+    const sizeClass = 31 - Math.clz32(args[pointers]);
+    let t = this.tuning.get(sizeClass);
+    if (!t || ++t.calls > RETUNE_EVERY) {
+      t = { split: [], single: [], choice: null, calls: 0 };
+      this.tuning.set(sizeClass, t);
+    }
+    if (t.choice === 'single') return run(...args);
+    if (t.choice === 'split') return this.split(name, args, fn, pointers, run);
+    const splitNow = t.split.length <= t.single.length;
+    const t0 = performance.now();
+    if (splitNow) this.split(name, args, fn, pointers, run);
+    else run(...args);
+    (splitNow ? t.split : t.single).push(performance.now() - t0);
+    if (t.single.length >= TUNE_SAMPLES && t.split.length >= TUNE_SAMPLES) t.choice = median(t.split) < median(t.single) ? 'split' : 'single';
+  }
+
+  /** Runs one call split across every thread; the main thread takes part 0. */
+  private split(name: string, args: number[], fn: number, pointers: number, run: (...a: number[]) => void): void {
     const { ctl } = this;
     this.parallelCalls++;
     this.args.set(args);
