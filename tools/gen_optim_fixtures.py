@@ -14,13 +14,14 @@ with `trust_clip` and `always_adapt`; Apache-2.0). Lion's reference is `Lion`
 below, a transcription of the reference PyTorch implementation
 (google/automl lion/lion_pytorch.py, as packaged in lucidrains/lion-pytorch).
 """
-import json
 import math
 import os
 import re
 
 import torch
 from torch.optim import Optimizer
+
+from fixture_io import write_fixture
 
 STEPS = 12
 OUT = os.path.join(os.path.dirname(__file__), '..', 'packages', 'optim', 'test', 'fixtures', 'optim.json')
@@ -193,10 +194,7 @@ def run_case(seed, name, cls_name, defaults, opts0, opts1):
 
 def main():
     cases = [run_case(1000 + i, *c) for i, c in enumerate(CASES)]
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, 'w') as f:
-        json.dump(dict(torch=torch.__version__, steps=STEPS, cases=cases), f, separators=(',', ':'))
-    print(f'wrote {len(cases)} cases to {os.path.normpath(OUT)}')
+    write_fixture(OUT, dict(torch=torch.__version__, steps=STEPS, cases=cases), f'{len(cases)} cases')
 
 
 if __name__ == '__main__':

@@ -25,10 +25,11 @@ is done here after each update, so the fixtures hold torch 2.x's semantics.
 Integer buffers that are averaged (use_buffers) go through float32 and are
 truncated back by copy_, in both versions.
 """
-import json
 import os
 
 import torch
+
+from fixture_io import write_fixture
 
 STEPS = 8
 OUT = os.path.join(os.path.dirname(__file__), '..', 'packages', 'optim', 'test', 'fixtures', 'swa.json')
@@ -123,10 +124,7 @@ def run_case(seed, name, fn, decay, use_buffers):
 
 def main():
     cases = [run_case(2000 + i, *c) for i, c in enumerate(CASES)]
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, 'w') as f:
-        json.dump(dict(torch=torch.__version__, steps=STEPS, cases=cases), f, separators=(',', ':'))
-    print(f'wrote {len(cases)} cases to {os.path.normpath(OUT)}')
+    write_fixture(OUT, dict(torch=torch.__version__, steps=STEPS, cases=cases), f'{len(cases)} cases')
 
 
 if __name__ == '__main__':

@@ -103,13 +103,6 @@ export class Conv2d extends Module {
   }
 
   #conv(x: tf.Tensor4D, activation: FusedActivation): tf.Tensor4D {
-    const y = this.#convBias(x, activation);
-    return activation === 'relu' && y.activation !== 'relu' ? tf.relu(y.out) : y.out;
-  }
-
-  /** The convolution plus bias, and the activation where the kernel applied it. */
-  #convBias(x: tf.Tensor4D, activation: FusedActivation): { out: tf.Tensor4D; activation: FusedActivation } {
-    const done = (out: tf.Tensor4D, applied: FusedActivation = 'linear') => ({ out, activation: applied });
     const strides = this.stride;
     const pad = this.#pad;
     let filter = this.weight as tf.Tensor4D;
@@ -122,24 +115,26 @@ export class Conv2d extends Module {
       filter = dilateFilter(filter, dilations);
       dilations = [1, 1];
     }
-    const bias = this.bias ?? undefined;
-    // tfjs's fused ops cannot differentiate dilated convolutions; the plain ops can (@descent/core).
-    const fusable = dilations[0] === 1 && dilations[1] === 1;
+    const bias = this.bias as tf.Tensor1D | null;
+    // The layer kernel takes undilated convolutions; the plain ops differentiate dilated ones (@descent/core).
+    if (this.groups === 1 && dilations[0] === 1 && dilations[1] === 1) return conv2dBiasActivation(x, filter, bias, strides, pad, activation);
+    // Every other convolution: plain ops, then the bias and the activation.
+    const finish = (y: tf.Tensor4D): tf.Tensor4D => {
+      const z: tf.Tensor4D = bias ? tf.add(y, bias) : y;
+      return activation === 'relu' ? tf.relu(z) : z;
+    };
     const [kh, kw] = filter.shape;
-    if (this.groups === 1) {
-      if (fusable) return done(conv2dBiasActivation(x, filter, this.bias as tf.Tensor1D | null, strides, pad, activation), activation);
-      return done(addBias(tf.conv2d(x, filter, strides, pad, 'NHWC', dilations), bias));
-    }
+    if (this.groups === 1) return finish(tf.conv2d(x, filter, strides, pad, 'NHWC', dilations));
     if (this.groups === this.inChannels) {
       // [kh, kw, 1, out] → [kh, kw, in, out/in]: output channel c·m + j reads input channel c, as torch's.
       const depthwise = tf.reshape(filter, [kh, kw, this.inChannels, this.outChannels / this.inChannels]) as tf.Tensor4D;
       // (tfjs's fused depthwise op takes no explicit padding.)
-      return done(addBias(tf.depthwiseConv2d(x, depthwise, strides, pad, 'NHWC', dilations), bias));
+      return finish(tf.depthwiseConv2d(x, depthwise, strides, pad, 'NHWC', dilations));
     }
     const xs = tf.split(x, this.groups, 3);
     const ws = tf.split(filter, this.groups, 3);
     const ys = xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, strides, pad, 'NHWC', dilations));
-    return done(addBias(tf.concat(ys, 3), bias));
+    return finish(tf.concat(ys, 3));
   }
 
   override extraRepr(): string {
@@ -150,8 +145,4 @@ export class Conv2d extends Module {
     if (!this.bias) parts.push('bias=false');
     return parts.join(', ');
   }
-}
-
-function addBias(y: tf.Tensor4D, bias: tf.Tensor | undefined): tf.Tensor4D {
-  return bias ? tf.add(y, bias) : y;
 }
