@@ -1,6 +1,58 @@
+// One identity per error class across copies. Each class is branded with
+// `Symbol.for('descent.<ClassName>')` on its prototype; Symbol.for is shared by the
+// whole realm, so the ESM and CJS builds of a package, two installed versions, and
+// @descent/lr-schedule (no dependencies: it keeps its own classes, branded alike)
+// agree on what an InvalidArgumentError is, and `instanceof` tests the brand.
+
+/** Where a branded class keeps its brand: an own static property. */
+const BRAND_OF = Symbol.for('descent.brand');
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
+
+/** Any error class, abstract or not, whatever its constructor takes. */
+export type ErrorClass<T = Error> = abstract new (...args: never[]) => T;
+
+/** The brand of the Descent error class `name`: `Symbol.for('descent.<name>')`. */
+export function errorBrand(name: string): symbol {
+  return Symbol.for(`descent.${name}`);
+}
+
+/**
+ * Brands `cls` as the Descent error class `name` (from the class's static block).
+ * Every class that extends {@link DescentError} and is exported should be branded:
+ * an unbranded subclass falls back to the ordinary, per-copy `instanceof`.
+ */
+export function brandErrorClass(cls: ErrorClass, name: string): void {
+  const brand = errorBrand(name);
+  Object.defineProperty(cls, BRAND_OF, { value: brand });
+  Object.defineProperty(cls.prototype, brand, { value: true });
+}
+
+/** Whether `value` is an instance of `cls`: by brand if `cls` has its own, else by prototype. */
+export function hasErrorBrand(cls: ErrorClass<unknown>, value: unknown): boolean {
+  if (!Object.hasOwn(cls, BRAND_OF)) return ordinaryHasInstance.call(cls, value);
+  const brand = (cls as unknown as Record<symbol, symbol>)[BRAND_OF]!;
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
 /** Base class of every error Descent throws on purpose. */
 export class DescentError extends Error {
   override name = 'DescentError';
+  static {
+    brandErrorClass(this, 'DescentError');
+  }
+
+  /**
+   * Whether `value` is an instance of this class, thrown by any copy of any
+   * Descent package (`InvalidArgumentError.isInstance(e)`). Narrows `value`.
+   */
+  static isInstance<T>(this: ErrorClass<T>, value: unknown): value is T {
+    return hasErrorBrand(this, value);
+  }
+
+  /** `instanceof` goes by the brand too, so it holds across copies. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasErrorBrand(this, value);
+  }
 }
 
 /**
@@ -9,6 +61,9 @@ export class DescentError extends Error {
  */
 export class InvalidArgumentError extends DescentError {
   override name = 'InvalidArgumentError';
+  static {
+    brandErrorClass(this, 'InvalidArgumentError');
+  }
   constructor(
     readonly parameter: string,
     readonly value: unknown,
