@@ -1,5 +1,6 @@
 // PNG output: @resvg/resvg-js (an optional peer dependency) rasterizes the SVG
 // of plotSchedule. A separate entry so the main bundle never references it.
+import { DescentError } from './errors.js';
 import { plotSchedule, type PlotOptions, type PlotSource } from './plot.js';
 
 interface ResvgModule {
@@ -11,7 +12,7 @@ async function loadResvg(): Promise<ResvgModule> {
     const mod = (await import('@resvg/resvg-js')) as unknown as ResvgModule & { default?: ResvgModule };
     return mod.Resvg ? mod : mod.default!;
   } catch (cause) {
-    throw new Error('PNG plots need the optional dependency @resvg/resvg-js: install it next to @descent/lr-schedule', { cause });
+    throw new DescentError('PNG plots need the optional dependency @resvg/resvg-js: install it next to @descent/lr-schedule', { cause });
   }
 }
 
