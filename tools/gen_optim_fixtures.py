@@ -165,12 +165,13 @@ def flat(t):
     return t.detach().reshape(-1).tolist()
 
 
-def run_case(seed, name, cls_name, defaults, opts0, opts1):
+def run_case(seed, name, cls_name, defaults, opts0, opts1, shapes=SHAPES, make=None, on_step=None):
+    """One case; `make(groups, defaults)` builds the optimizer (default: CLASSES[cls_name]), `on_step(opt, params)` runs after each step."""
     gen = torch.Generator().manual_seed(seed)
-    params = [torch.randn(s, generator=gen, dtype=torch.float32).requires_grad_() for s in SHAPES]
+    params = [torch.randn(s, generator=gen, dtype=torch.float32).requires_grad_() for s in shapes]
     init = [flat(p) for p in params]
     groups = [dict(params=[params[i] for i in GROUPS[0]], **opts0), dict(params=[params[i] for i in GROUPS[1]], **opts1)]
-    opt = CLASSES[cls_name](groups, **defaults)
+    opt = make(groups, defaults) if make else CLASSES[cls_name](groups, **defaults)
     grads, expected = [], []
     for step in range(STEPS):
         step_grads = []
@@ -185,10 +186,12 @@ def run_case(seed, name, cls_name, defaults, opts0, opts1):
         opt.step()
         grads.append(step_grads)
         expected.append([flat(p) for p in params])
+        if on_step:
+            on_step(opt, params)
     return dict(
         name=name, optimizer=cls_name, defaults=camel_options(defaults),
         groups=[dict(params=GROUPS[0], **camel_options(opts0)), dict(params=GROUPS[1], **camel_options(opts1))],
-        shapes=SHAPES, init=init, grads=grads, expected=expected,
+        shapes=shapes, init=init, grads=grads, expected=expected,
     )
 
 

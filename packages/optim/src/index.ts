@@ -9,6 +9,8 @@ export { Adamax, type AdamaxOptions } from './adamax.js';
 export { NAdam, type NAdamOptions } from './nadam.js';
 export { RAdam, type RAdamOptions } from './radam.js';
 export { Lion, type LionOptions } from './lion.js';
+export { ASGD, type ASGDOptions } from './asgd.js';
+export { Rprop, type RpropOptions } from './rprop.js';
 export { paramGroupsWeightDecay, trainableVariables, type HasTrainableWeights, type WeightDecayGroupsOptions } from './param-groups.js';
 export { registerCpuKernels } from './cpu-kernels.js';
 export { registerSerializables } from './serialization.js';

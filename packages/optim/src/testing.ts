@@ -2,6 +2,8 @@
 // tests with. Not part of the main entry.
 export { kernelCases, type KernelCase } from './kernel-cases.js';
 export {
+  BF16_ATOL,
+  BF16_RTOL,
   PARITY_ATOL,
   PARITY_RTOL,
   replayTorchCase,

@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { stateDictFromBinary, stateDictFromJSON, stateDictToBinary, stateDictToJSON } from '@descent/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as optim from '../src/index.js';
-import { cpu, values, variable } from './setup.js';
+import { cpu } from './setup.js';
+import { run, setup, type Make } from './steps.js';
 
 beforeAll(cpu);
-
-type Make = (groups: Array<{ params: tf.Variable[] } & Record<string, unknown>>) => optim.Optimizer<optim.BaseOptions>;
 
 const makers: Record<string, Make> = {
   'SGD nesterov': (g) => new optim.SGD(g, { lr: 0.05, momentum: 0.9, nesterov: true }),
@@ -21,30 +20,6 @@ const makers: Record<string, Make> = {
   RAdam: (g) => new optim.RAdam(g),
   Lion: (g) => new optim.Lion(g, { lr: 1e-3, weightDecay: 0.1 }),
 };
-
-function setup(make: Make) {
-  const a = variable(values(12, 1), [3, 4], 'a');
-  const b = variable(values(4, 2), [4], 'b');
-  const opt = make([{ params: [a] }, { params: [b], lr: 0.003 }]);
-  return { vars: [a, b], opt };
-}
-
-function gradsAt(step: number, vars: tf.Variable[]): tf.NamedTensorMap {
-  const out: tf.NamedTensorMap = {};
-  vars.forEach((v, i) => {
-    if (step === 2 && i === 1) return; // a missing gradient must not disturb resumption
-    out[v.name] = tf.tensor(values(v.size, 100 * step + i + 7), v.shape, 'float32');
-  });
-  return out;
-}
-
-function run(opt: optim.Optimizer<optim.BaseOptions>, vars: tf.Variable[], from: number, to: number) {
-  for (let s = from; s < to; s++) {
-    const g = gradsAt(s, vars);
-    opt.step(g);
-    tf.dispose(Object.values(g));
-  }
-}
 
 const N = 5;
 const M = 5;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, check, formatValue, toHostTensor, type HostTensor } from '@descent/core';
+import { lerp } from '../functional/lerp.js';
 
 // torch.optim.swa_utils (torch 2.x): AveragedModel and its averaging functions.
 // tfjs tensors are immutable and a model cannot be deep-copied, so the average
@@ -52,16 +53,6 @@ function checkDecay(decay: number): void {
     decay,
     `Invalid decay value ${formatValue(decay)} provided. Please provide a value in [0,1] range.`,
   );
-}
-
-/**
- * torch's `lerp(start, end, weight)` on cpu, for a scalar weight: `start + w·(end − start)`
- * for `|w| < 0.5`, `end − (end − start)·(1 − w)` otherwise, with `w` and `1 − w` in float32.
- */
-function lerp(start: tf.Tensor, end: tf.Tensor, weight: number): tf.Tensor {
-  const w = Math.fround(weight);
-  const diff = tf.sub(end, start);
-  return Math.abs(w) < 0.5 ? tf.add(start, tf.mul(diff, w)) : tf.sub(end, tf.mul(diff, Math.fround(1 - w)));
 }
 
 /** torch's `get_swa_avg_fn()`: the running mean `avg + (p − avg) / (n + 1)`; AveragedModel's default. */

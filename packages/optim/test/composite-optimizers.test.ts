@@ -1,0 +1,112 @@
+// The optimizers whose update runs as composite tfjs ops (ASGD, Rprop, Muon,
+// Adafactor, schedule-free AdamW): bit-identical resume from a state dict in both
+// formats, no tensor leaks across steps, and `fused: true` refused.
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError, stateDictFromBinary, stateDictFromJSON, stateDictToBinary, stateDictToJSON } from '@descent/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as optim from '../src/index.js';
+import { cpu, values, variable } from './setup.js';
+import { run, setup, type Groups } from './steps.js';
+
+beforeAll(cpu);
+
+interface Maker {
+  make: (groups: Groups, options?: Record<string, unknown>) => optim.Optimizer<optim.BaseOptions>;
+  /** The two parameters' shapes (Muon takes 2-D ones only). */
+  shapes: [number[], number[]];
+}
+
+const makers: Record<string, Maker> = {
+  ASGD: { make: (g, o) => new optim.ASGD(g, { lr: 0.05, t0: 2, ...o }), shapes: [[3, 4], [4]] },
+  Rprop: { make: (g, o) => new optim.Rprop(g, { lr: 0.01, ...o }), shapes: [[3, 4], [4]] },
+};
+
+const build = (maker: Maker) => setup((g) => maker.make(g), maker.shapes);
+
+/** Schedule-free AdamW steps only in train mode. */
+function ready<T extends optim.Optimizer<optim.BaseOptions>>(opt: T): T {
+  (opt as unknown as { train?: () => void }).train?.();
+  return opt;
+}
+
+describe('stateDict / loadStateDict resume bit-identically', () => {
+  for (const [name, maker] of Object.entries(makers)) {
+    for (const format of ['json', 'binary'] as const) {
+      it(`${name} (${format})`, async () => {
+        const ref = build(maker);
+        ready(ref.opt);
+        run(ref.opt, ref.vars, 0, 10);
+
+        const first = build(maker);
+        ready(first.opt);
+        run(first.opt, first.vars, 0, 5);
+        const encoded = format === 'json' ? await stateDictToJSON(first.opt.stateDict()) : await stateDictToBinary(first.opt.stateDict());
+        const weights = await Promise.all(first.vars.map((v) => v.data()));
+
+        const resumed = build(maker);
+        resumed.vars.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape, 'float32')));
+        resumed.opt.loadStateDict((format === 'json' ? stateDictFromJSON(encoded as string) : stateDictFromBinary(encoded as Uint8Array)) as optim.OptimizerStateDict);
+        run(resumed.opt, resumed.vars, 5, 10);
+
+        for (let i = 0; i < ref.vars.length; i++) expect(Array.from(await resumed.vars[i].data())).toEqual(Array.from(await ref.vars[i].data()));
+        for (const x of [ref, first, resumed]) {
+          x.opt.dispose();
+          x.vars.forEach((v) => v.dispose());
+        }
+      });
+    }
+  }
+});
+
+describe('no tensor leaks: tf.memory().numTensors is flat after warm-up', () => {
+  for (const [name, maker] of Object.entries(makers)) {
+    it(name, () => {
+      const { vars, opt } = build(maker);
+      const start = tf.memory().numTensors;
+      ready(opt);
+      run(opt, vars, 0, 2); // warm-up creates the state
+      const before = tf.memory().numTensors;
+      run(opt, vars, 2, 8);
+      expect(tf.memory().numTensors).toBe(before);
+      opt.dispose();
+      expect(tf.memory().numTensors).toBe(start); // dispose() frees every state tensor
+      vars.forEach((v) => v.dispose());
+    });
+  }
+});
+
+describe('fused: true is refused (composite ops only, for now)', () => {
+  for (const [name, maker] of Object.entries(makers)) {
+    it(name, () => {
+      const v = [variable(values(4, 3), [2, 2], 'f')];
+      const make = () => maker.make([{ params: v }], { fused: true });
+      expect(make).toThrow(InvalidArgumentError);
+      expect(make).toThrow(`fused: true, but ${name} has no fused kernel`);
+      expect(() => maker.make([{ params: v }], { fused: false })).not.toThrow();
+    });
+  }
+});
+
+describe('bad options: torch-worded errors', () => {
+  const p = () => [variable([1, 2, 3, 4], [2, 2], 'v')];
+  const cases: Array<[string, () => unknown, string]> = [
+    ['ASGD lr', () => new optim.ASGD(p(), { lr: -1 }), 'Invalid learning rate: -1'],
+    ['ASGD weight decay', () => new optim.ASGD(p(), { weightDecay: -0.1 }), 'Invalid weight_decay value: -0.1'],
+    ['Rprop lr', () => new optim.Rprop(p(), { lr: -0.5 }), 'Invalid learning rate: -0.5'],
+    ['Rprop etas', () => new optim.Rprop(p(), { etas: [1.5, 1.2] }), 'Invalid eta values: 1.5, 1.2'],
+    ['Rprop etaplus', () => new optim.Rprop([{ params: p(), etas: [0.5, 0.9] }]), 'Invalid eta values: 0.5, 0.9'],
+    ['Rprop step sizes', () => new optim.Rprop(p(), { stepSizes: [1e-6] as unknown as [number, number] }), 'Invalid step_sizes: [0.000001] (expected [min, max])'],
+  ];
+  for (const [name, make, message] of cases) {
+    it(name, () => {
+      expect(make).toThrow(InvalidArgumentError);
+      expect(make).toThrow(message);
+    });
+  }
+
+  it("torch's defaults", () => {
+    const v = p();
+    expect(new optim.ASGD(v).defaults).toMatchObject({ lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false });
+    expect(new optim.Rprop(v).defaults).toMatchObject({ lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false });
+  });
+});

