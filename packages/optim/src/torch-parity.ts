@@ -29,9 +29,12 @@ export interface TorchParityFixtures {
 /** Float32 tolerance of the torch replays: `|a - b| <= PARITY_ATOL + PARITY_RTOL |b|`. */
 export const PARITY_RTOL = 1e-5;
 export const PARITY_ATOL = 1e-6;
-/** How close Muon's float32 Newton-Schulz stays to torch's bfloat16 one: `|a - b| <= BF16_ATOL + BF16_RTOL |b|`. */
+/**
+ * How close Muon's float32 Newton-Schulz stays to torch's bfloat16 one over 12 steps: `|a - b| <= BF16_ATOL + BF16_RTOL |b|`
+ * (bfloat16 keeps 8 significant bits; the fixtures' parameters move by ~0.1 in those steps).
+ */
 export const BF16_RTOL = 2e-2;
-export const BF16_ATOL = 2e-3;
+export const BF16_ATOL = 1e-2;
 
 type Ctor = (new (params: unknown, options: Record<string, unknown>) => optim.Optimizer<optim.BaseOptions>) & { fusedKernels?: boolean };
 

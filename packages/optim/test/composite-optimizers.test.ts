@@ -19,6 +19,7 @@ interface Maker {
 const makers: Record<string, Maker> = {
   ASGD: { make: (g, o) => new optim.ASGD(g, { lr: 0.05, t0: 2, ...o }), shapes: [[3, 4], [4]] },
   Rprop: { make: (g, o) => new optim.Rprop(g, { lr: 0.01, ...o }), shapes: [[3, 4], [4]] },
+  Muon: { make: (g, o) => new optim.Muon(g, { lr: 0.02, ...o }), shapes: [[3, 4], [4, 2]] },
 };
 
 const build = (maker: Maker) => setup((g) => maker.make(g), maker.shapes);
@@ -95,6 +96,14 @@ describe('bad options: torch-worded errors', () => {
     ['Rprop lr', () => new optim.Rprop(p(), { lr: -0.5 }), 'Invalid learning rate: -0.5'],
     ['Rprop etas', () => new optim.Rprop(p(), { etas: [1.5, 1.2] }), 'Invalid eta values: 1.5, 1.2'],
     ['Rprop etaplus', () => new optim.Rprop([{ params: p(), etas: [0.5, 0.9] }]), 'Invalid eta values: 0.5, 0.9'],
+    ['Muon lr', () => new optim.Muon(p(), { lr: -1 }), 'Learning rate should be >= 0 but is: -1'],
+    ['Muon momentum', () => new optim.Muon(p(), { momentum: -0.5 }), 'momentum should be >= 0 but is: -0.5'],
+    ['Muon weight decay', () => new optim.Muon(p(), { weightDecay: -0.1 }), 'weight decay should be >= 0 but is: -0.1'],
+    ['Muon adjustLrFn', () => new optim.Muon(p(), { adjustLrFn: 'rms' as never }), 'Adjust learning rate function rms is not supported'],
+    ['Muon nsSteps', () => new optim.Muon(p(), { nsSteps: 100 }), 'Number of steps must be less than 100 for computational efficiency'],
+    ['Muon coefficients', () => new optim.Muon(p(), { nsCoefficients: [1, 2] as never }), 'Coefficients must be a tuple of exactly 3 values'],
+    ['Muon 1-D param', () => new optim.Muon([variable([1, 2, 3], [3], 'bias')]), 'Muon only supports 2D parameters whereas we found a parameter with size: [3]'],
+    ['Muon 1-D param added later', () => new optim.Muon(p()).addParamGroup({ params: [variable([1], [1, 1, 1], 'conv')] }), 'Muon only supports 2D parameters whereas we found a parameter with size: [1, 1, 1]'],
     ['Rprop step sizes', () => new optim.Rprop(p(), { stepSizes: [1e-6] as unknown as [number, number] }), 'Invalid step_sizes: [0.000001] (expected [min, max])'],
   ];
   for (const [name, make, message] of cases) {
@@ -108,5 +117,15 @@ describe('bad options: torch-worded errors', () => {
     const v = p();
     expect(new optim.ASGD(v).defaults).toMatchObject({ lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false });
     expect(new optim.Rprop(v).defaults).toMatchObject({ lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false });
+    expect(new optim.Muon(v).defaults).toMatchObject({
+      lr: 1e-3,
+      weightDecay: 0.1,
+      momentum: 0.95,
+      nesterov: true,
+      nsCoefficients: [3.4445, -4.775, 2.0315],
+      eps: 1e-7,
+      nsSteps: 5,
+      adjustLrFn: null,
+    });
   });
 });
