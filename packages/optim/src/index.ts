@@ -14,6 +14,7 @@ export { Rprop, type RpropOptions } from './rprop.js';
 export { Muon, type MuonOptions } from './muon.js';
 export { muonParamGroups, type MuonParamGroupsOptions, type MuonParamSource } from './muon-param-groups.js';
 export { MUON_NS_COEFFICIENTS, muonAdjustedLr, zeropowerViaNewtonSchulz, type MuonAdjustLrFn } from './functional/muon.js';
+export { Adafactor, type AdafactorOptions } from './adafactor.js';
 export { paramGroupsWeightDecay, trainableVariables, type HasTrainableWeights, type WeightDecayGroupsOptions } from './param-groups.js';
 export { registerCpuKernels } from './cpu-kernels.js';
 export { registerSerializables } from './serialization.js';

@@ -20,6 +20,7 @@ const makers: Record<string, Maker> = {
   ASGD: { make: (g, o) => new optim.ASGD(g, { lr: 0.05, t0: 2, ...o }), shapes: [[3, 4], [4]] },
   Rprop: { make: (g, o) => new optim.Rprop(g, { lr: 0.01, ...o }), shapes: [[3, 4], [4]] },
   Muon: { make: (g, o) => new optim.Muon(g, { lr: 0.02, ...o }), shapes: [[3, 4], [4, 2]] },
+  Adafactor: { make: (g, o) => new optim.Adafactor(g, { weightDecay: 0.01, ...o }), shapes: [[2, 3, 4], [4]] },
 };
 
 const build = (maker: Maker) => setup((g) => maker.make(g), maker.shapes);
@@ -104,6 +105,12 @@ describe('bad options: torch-worded errors', () => {
     ['Muon coefficients', () => new optim.Muon(p(), { nsCoefficients: [1, 2] as never }), 'Coefficients must be a tuple of exactly 3 values'],
     ['Muon 1-D param', () => new optim.Muon([variable([1, 2, 3], [3], 'bias')]), 'Muon only supports 2D parameters whereas we found a parameter with size: [3]'],
     ['Muon 1-D param added later', () => new optim.Muon(p()).addParamGroup({ params: [variable([1], [1, 1, 1], 'conv')] }), 'Muon only supports 2D parameters whereas we found a parameter with size: [1, 1, 1]'],
+    ['Adafactor lr', () => new optim.Adafactor(p(), { lr: -1 }), 'Learning rate should be >= 0 but is: -1'],
+    ['Adafactor beta2Decay', () => new optim.Adafactor(p(), { beta2Decay: 0.5 }), 'beta2_decay should be <= 0 but is: 0.5'],
+    ['Adafactor eps1', () => new optim.Adafactor(p(), { eps: [-1, 1e-3] }), 'epsilon1 should be >= 0 but is: -1'],
+    ['Adafactor eps2', () => new optim.Adafactor(p(), { eps: [null, -0.5] }), 'epsilon2 should be >= 0 but is: -0.5'],
+    ['Adafactor d', () => new optim.Adafactor(p(), { d: 0.5 }), 'Clipping threshold d should be >= 1 but is: 0.5'],
+    ['Adafactor weight decay', () => new optim.Adafactor([{ params: p(), weightDecay: -1 }]), 'weight_decay should be >= 0 but is: -1'],
     ['Rprop step sizes', () => new optim.Rprop(p(), { stepSizes: [1e-6] as unknown as [number, number] }), 'Invalid step_sizes: [0.000001] (expected [min, max])'],
   ];
   for (const [name, make, message] of cases) {
@@ -117,6 +124,7 @@ describe('bad options: torch-worded errors', () => {
     const v = p();
     expect(new optim.ASGD(v).defaults).toMatchObject({ lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false });
     expect(new optim.Rprop(v).defaults).toMatchObject({ lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false });
+    expect(new optim.Adafactor(v).defaults).toMatchObject({ lr: 1e-2, beta2Decay: -0.8, eps: [null, 1e-3], d: 1, weightDecay: 0, maximize: false });
     expect(new optim.Muon(v).defaults).toMatchObject({
       lr: 1e-3,
       weightDecay: 0.1,
@@ -127,5 +135,43 @@ describe('bad options: torch-worded errors', () => {
       nsSteps: 5,
       adjustLrFn: null,
     });
+  });
+});
+
+describe('Adafactor state', () => {
+  it('factored moments for rank >= 2 ([..., n, 1] and [..., 1, m]), a full one for vectors and scalars', () => {
+    const w = variable(values(24, 1), [2, 3, 4], 'w');
+    const b = variable(values(4, 2), [4], 'b');
+    const s = variable([0.5], [], 's');
+    const opt = new optim.Adafactor([w, b, s]);
+    const grads = { [w.name]: tf.onesLike(w), [b.name]: tf.onesLike(b), [s.name]: tf.onesLike(s) };
+    opt.step(grads);
+    const shapes = (v: tf.Variable) => Object.fromEntries(Object.entries(opt.state.get(v)!).map(([k, t]) => [k, t instanceof tf.Tensor ? t.shape : t]));
+    expect(shapes(w)).toEqual({ step: 1, rowVar: [2, 3, 1], colVar: [2, 1, 4] });
+    expect(shapes(b)).toEqual({ step: 1, variance: [4] });
+    expect(shapes(s)).toEqual({ step: 1, variance: [] });
+    tf.dispose(Object.values(grads));
+    opt.dispose();
+  });
+
+  it('loadStateDict checks the factored shapes and changes nothing on a bad entry', () => {
+    const w = variable(values(12, 1), [3, 4], 'w');
+    const opt = new optim.Adafactor([w]);
+    const g = { [w.name]: tf.onesLike(w) };
+    opt.step(g);
+    const good = opt.stateDict();
+    const before = tf.memory().numTensors;
+    const bad = { ...good, state: { '0': { ...good.state['0'], colVar: tf.zeros([4, 1]) } } };
+    expect(() => opt.loadStateDict(bad)).toThrow('loaded state "colVar" of parameter 0 must be a tensor of shape [1, 4]');
+    const missing = { ...good, state: { '0': { step: 1, rowVar: good.state['0'].rowVar } } };
+    expect(() => opt.loadStateDict(missing)).toThrow('needs both rowVar and colVar');
+    tf.dispose(bad.state['0'].colVar as tf.Tensor);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(opt.state.get(w)!.step).toBe(1);
+    opt.loadStateDict(opt.stateDict()); // its own live tensors: copied before the old ones are freed
+    opt.step(g);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(Object.values(g));
+    opt.dispose();
   });
 });
