@@ -15,6 +15,7 @@ export { Muon, type MuonOptions } from './muon.js';
 export { muonParamGroups, type MuonParamGroupsOptions, type MuonParamSource } from './muon-param-groups.js';
 export { MUON_NS_COEFFICIENTS, muonAdjustedLr, zeropowerViaNewtonSchulz, type MuonAdjustLrFn } from './functional/muon.js';
 export { Adafactor, type AdafactorOptions } from './adafactor.js';
+export { AdamWScheduleFree, NOT_IN_TRAIN_MODE, type AdamWScheduleFreeOptions } from './schedule-free-adamw.js';
 export { paramGroupsWeightDecay, trainableVariables, type HasTrainableWeights, type WeightDecayGroupsOptions } from './param-groups.js';
 export { registerCpuKernels } from './cpu-kernels.js';
 export { registerSerializables } from './serialization.js';

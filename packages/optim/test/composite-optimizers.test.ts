@@ -21,6 +21,7 @@ const makers: Record<string, Maker> = {
   Rprop: { make: (g, o) => new optim.Rprop(g, { lr: 0.01, ...o }), shapes: [[3, 4], [4]] },
   Muon: { make: (g, o) => new optim.Muon(g, { lr: 0.02, ...o }), shapes: [[3, 4], [4, 2]] },
   Adafactor: { make: (g, o) => new optim.Adafactor(g, { weightDecay: 0.01, ...o }), shapes: [[2, 3, 4], [4]] },
+  AdamWScheduleFree: { make: (g, o) => new optim.AdamWScheduleFree(g, { lr: 0.01, warmupSteps: 3, weightDecay: 0.01, innerMomentum: 0.9, ...o }), shapes: [[3, 4], [4]] },
 };
 
 const build = (maker: Maker) => setup((g) => maker.make(g), maker.shapes);
@@ -111,6 +112,10 @@ describe('bad options: torch-worded errors', () => {
     ['Adafactor eps2', () => new optim.Adafactor(p(), { eps: [null, -0.5] }), 'epsilon2 should be >= 0 but is: -0.5'],
     ['Adafactor d', () => new optim.Adafactor(p(), { d: 0.5 }), 'Clipping threshold d should be >= 1 but is: 0.5'],
     ['Adafactor weight decay', () => new optim.Adafactor([{ params: p(), weightDecay: -1 }]), 'weight_decay should be >= 0 but is: -1'],
+    ['AdamWScheduleFree lr', () => new optim.AdamWScheduleFree(p(), { lr: -1 }), 'Invalid learning rate: -1'],
+    ['AdamWScheduleFree beta', () => new optim.AdamWScheduleFree(p(), { betas: [1, 0.999] }), 'Invalid beta parameter at index 0: 1'],
+    ['AdamWScheduleFree warmup', () => new optim.AdamWScheduleFree(p(), { warmupSteps: 2.5 }), 'Invalid warmup_steps value: 2.5 (expected an integer >= 0)'],
+    ['AdamWScheduleFree inner momentum', () => new optim.AdamWScheduleFree(p(), { innerMomentum: 1.5 }), 'Invalid inner_momentum value: 1.5'],
     ['Rprop step sizes', () => new optim.Rprop(p(), { stepSizes: [1e-6] as unknown as [number, number] }), 'Invalid step_sizes: [0.000001] (expected [min, max])'],
   ];
   for (const [name, make, message] of cases) {
@@ -125,6 +130,7 @@ describe('bad options: torch-worded errors', () => {
     expect(new optim.ASGD(v).defaults).toMatchObject({ lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false });
     expect(new optim.Rprop(v).defaults).toMatchObject({ lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false });
     expect(new optim.Adafactor(v).defaults).toMatchObject({ lr: 1e-2, beta2Decay: -0.8, eps: [null, 1e-3], d: 1, weightDecay: 0, maximize: false });
+    expect(new optim.AdamWScheduleFree(v).defaults).toMatchObject({ lr: 0.0025, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, warmupSteps: 0, r: 0, weightLrPower: 2, innerMomentum: 0, trainMode: false });
     expect(new optim.Muon(v).defaults).toMatchObject({
       lr: 1e-3,
       weightDecay: 0.1,
@@ -172,6 +178,44 @@ describe('Adafactor state', () => {
     opt.step(g);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(Object.values(g));
+    opt.dispose();
+  });
+});
+
+describe('AdamWScheduleFree train() / eval()', () => {
+  it("starts in eval mode and refuses to step there, in the reference's words", () => {
+    const w = variable(values(4, 1), [4], 'w');
+    const opt = new optim.AdamWScheduleFree([w]);
+    const g = { [w.name]: tf.onesLike(w) };
+    expect(() => opt.step(g)).toThrow(optim.NOT_IN_TRAIN_MODE);
+    opt.eval(); // before any step: nothing to switch
+    opt.train();
+    expect(opt.paramGroups[0].trainMode).toBe(true);
+    opt.step(g);
+    opt.eval();
+    expect(() => opt.step(g)).toThrow('Optimizer was not in train mode when step is called');
+    tf.dispose(Object.values(g));
+    opt.dispose();
+  });
+
+  it('eval() puts x = lerp(y, z, 1 - 1/beta1) in the parameters, train() puts y back; repeated calls do nothing', async () => {
+    const w = variable(values(6, 1), [2, 3], 'w');
+    const opt = new optim.AdamWScheduleFree([w], { lr: 0.1 });
+    opt.train();
+    for (let i = 0; i < 3; i++) {
+      const g = { [w.name]: tf.tensor(values(6, 10 + i), [2, 3]) };
+      opt.step(g);
+      tf.dispose(Object.values(g));
+    }
+    const y = Array.from(await w.data());
+    const z = Array.from(await (opt.state.get(w)!.z as tf.Tensor).data());
+    opt.eval();
+    opt.eval();
+    const x = Array.from(await w.data());
+    x.forEach((xi, i) => expect(xi).toBeCloseTo(y[i] + (1 - 1 / 0.9) * (z[i] - y[i]), 6));
+    opt.train();
+    opt.train();
+    (await w.data()).forEach((yi, i) => expect(yi).toBeCloseTo(y[i], 6));
     opt.dispose();
   });
 });
