@@ -99,6 +99,7 @@ describe('error identity', () => {
   });
 
   it('another copy of this module (a second bundle of the same source) shares the identity', async () => {
+    // @ts-expect-error -- the query makes vite load a second instance of the module; tsc knows no such file.
     const copy = (await import('../src/errors.js?copy')) as Errors;
     expect(copy.InvalidArgumentError).not.toBe(InvalidArgumentError);
     const theirs = new copy.InvalidArgumentError('lr', -1);

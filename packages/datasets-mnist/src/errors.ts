@@ -1,13 +1,19 @@
-import { DescentError } from '@descent/core';
+import { brandErrorClass, DescentError } from '@descent/core';
 
 /** A file that is not valid IDX: bad magic number, truncated, or dims that disagree with its length. */
 export class IdxFormatError extends DescentError {
   override name = 'IdxFormatError';
+  static {
+    brandErrorClass(this, 'IdxFormatError');
+  }
 }
 
 /** A file whose content does not hash to the expected digest. */
 export class ChecksumError extends DescentError {
   override name = 'ChecksumError';
+  static {
+    brandErrorClass(this, 'ChecksumError');
+  }
   constructor(
     readonly source: string,
     readonly algorithm: string,
@@ -27,6 +33,9 @@ export interface DownloadAttempt {
 /** Every mirror failed; `attempts` lists each URL tried and why it failed. */
 export class DownloadError extends DescentError {
   override name = 'DownloadError';
+  static {
+    brandErrorClass(this, 'DownloadError');
+  }
   constructor(
     readonly file: string,
     readonly attempts: DownloadAttempt[],
@@ -38,4 +47,7 @@ export class DownloadError extends DescentError {
 /** No source had the dataset's files and downloading was not allowed. */
 export class DatasetNotFoundError extends DescentError {
   override name = 'DatasetNotFoundError';
+  static {
+    brandErrorClass(this, 'DatasetNotFoundError');
+  }
 }

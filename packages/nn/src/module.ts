@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, formatValue, isHostTensor, type HostTensor } from '@descent/core';
+import { brandErrorClass, InvalidArgumentError, formatValue, isHostTensor, type HostTensor } from '@descent/core';
 import { copyHostData, inversePermutation, isPermutation, permuteHost, permuteShape } from './permute.js';
 import { shapeString } from './validate.js';
 
@@ -50,6 +50,9 @@ export interface IncompatibleKeys {
 /** A failed `loadStateDict`, worded as torch's; the module was left unchanged. */
 export class LoadStateDictError extends InvalidArgumentError {
   override name = 'LoadStateDictError';
+  static {
+    brandErrorClass(this, 'LoadStateDictError');
+  }
   constructor(
     readonly moduleName: string,
     readonly missingKeys: string[],

@@ -1,4 +1,4 @@
-import { DescentError, formatValue, isHostTensor, type HostTensor } from '@descent/core';
+import { brandErrorClass, DescentError, formatValue, isHostTensor, type HostTensor } from '@descent/core';
 
 // The safetensors format (huggingface/safetensors): an 8-byte little-endian header
 // length N, N bytes of JSON `{name: {dtype, shape, data_offsets: [begin, end]},
@@ -48,6 +48,9 @@ export const MAX_HEADER_BYTES = 100_000_000;
 /** A safetensors file (or what is to become one) that is not valid; `entry` names the tensor, if one is at fault. */
 export class SafetensorsError extends DescentError {
   override name = 'SafetensorsError';
+  static {
+    brandErrorClass(this, 'SafetensorsError');
+  }
   constructor(
     message: string,
     readonly entry?: string,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DescentError, getDefaultGenerator, isHostTensor, toHostTensor, type GeneratorState, type HostTensor } from '@descent/core';
+import { brandErrorClass, DescentError, getDefaultGenerator, isHostTensor, toHostTensor, type GeneratorState, type HostTensor } from '@descent/core';
 import type { GradScaler } from '@descent/amp';
 import type { DataLoaderState } from '@descent/data';
 import type { Scheduler } from '@descent/lr-schedule';
@@ -31,6 +31,9 @@ const CHECKPOINT_DIR = /^checkpoint-(\d+)$/;
 /** A problem with one checkpoint file: the file, and the entries at fault. */
 export class CheckpointError extends DescentError {
   override name = 'CheckpointError';
+  static {
+    brandErrorClass(this, 'CheckpointError');
+  }
   constructor(
     readonly checkpoint: string,
     readonly file: string,

@@ -1,10 +1,13 @@
-import { DescentError } from '@descent/core';
+import { brandErrorClass, DescentError } from '@descent/core';
 import type { Callback, CallbackContext } from '../callbacks.js';
 import type { Logs, TrainerState } from '../state.js';
 
 /** Training stopped on a loss that is NaN or infinite. */
 export class NonFiniteLossError extends DescentError {
   override name = 'NonFiniteLossError';
+  static {
+    brandErrorClass(this, 'NonFiniteLossError');
+  }
   constructor(
     readonly step: number,
     readonly epoch: number,
