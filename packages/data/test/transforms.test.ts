@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Generator } from '@descent/core';
+import { Generator, InvalidArgumentError } from '@descent/core';
 import { compose, flatten, normalize, oneHot, randomCrop, randomShift, reshape, stack, toFloat, type NdArray } from '../src/index.js';
 
 const rng = () => new Generator(0);
@@ -47,7 +47,9 @@ describe('transforms', () => {
     expect(f.data).toBe(a.data);
     expect((reshape([3, 2, 1]).apply(a, rng()) as NdArray).shape).toEqual([3, 2, 1]);
     expect(reshape([28, 28, 1]).applyBatch!({ data: new Uint8Array(2 * 784), shape: [2, 784] }).shape).toEqual([2, 28, 28, 1]);
-    expect(() => reshape([4]).apply(a, rng())).toThrow(/cannot reshape \[2,3\] to \[4\]/);
+    expect(() => reshape([4]).apply(a, rng())).toThrow("reshape: shape '[4]' is invalid for input of size 6 (a sample of shape [2, 3])");
+    expect(() => reshape([4]).apply(a, rng())).toThrow(InvalidArgumentError);
+    expect(() => reshape([5]).applyBatch!({ data: new Uint8Array(12), shape: [2, 6] })).toThrow("shape '[5]' is invalid for input of size 6 (a sample of shape [6])");
     expect(() => flatten().apply(3, rng())).toThrow(/flatten expects an array sample/);
   });
 

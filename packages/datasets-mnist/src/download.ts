@@ -20,8 +20,11 @@ export interface DownloadOptions {
   onProgress?: (progress: Progress) => void;
 }
 
+// Internal signals, caught by downloadFirst and listed in its DownloadError.
 /** An error worth retrying on the same URL. */
 class Transient extends Error {}
+/** A 4xx answer: not retried, the next URL is tried. */
+class Refused extends Error {}
 
 async function fetchOnce(url: string, file: string, options: DownloadOptions): Promise<Uint8Array> {
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -45,7 +48,7 @@ async function fetchOnce(url: string, file: string, options: DownloadOptions): P
       const reason = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
       await response.body?.cancel().catch(() => undefined);
       if (response.status >= 500 || response.status === 429) throw new Transient(reason);
-      throw new Error(reason);
+      throw new Refused(reason);
     }
     const length = response.headers.get('content-length');
     total = length !== null && /^\d+$/.test(length) ? Number(length) : null;
@@ -69,7 +72,7 @@ async function fetchOnce(url: string, file: string, options: DownloadOptions): P
     }
     return out;
   } catch (err) {
-    if (err instanceof Transient || (err instanceof Error && /^HTTP \d/.test(err.message))) throw err;
+    if (err instanceof Transient || err instanceof Refused) throw err;
     if (timedOut) throw new Transient(`timed out after ${timeoutMs} ms without data${received ? ` (received ${received}${total !== null ? ` of ${total}` : ''} bytes)` : ''}`);
     // A body cut short surfaces as a network error from the stream.
     const cause = (err as Error & { cause?: Error }).cause?.message;

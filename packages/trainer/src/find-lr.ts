@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { check, getDefaultGenerator, isHostTensor } from '@descent/core';
+import { check, getDefaultGenerator, InvalidArgumentError, isHostTensor } from '@descent/core';
 import { GradScaler } from '@descent/amp';
 import { formatTick, renderSvg } from '@descent/lr-schedule';
 import { splitBatch, needTarget, type TrainLoader } from './batch.js';
@@ -137,7 +137,7 @@ export async function findLr(trainer: Trainer, options: FindLrOptions): Promise<
         if (smoothed < best || i === 1) best = smoothed;
         if (i >= numSteps) break sweep;
       }
-      if (!any) throw new RangeError('findLr: the trainLoader yielded no batches');
+      if (!any) throw new InvalidArgumentError('trainLoader', loader, 'findLr: the trainLoader yielded no batches');
     }
   } finally {
     restoreSnapshot(weights);

@@ -1,6 +1,7 @@
 // Node built-ins, loaded only when a Node-only feature runs (checkpoints, metric
 // files, plots), so that the package bundles for browsers. The specifier is a
 // variable so that bundlers leave it alone.
+import { DescentError } from '@descent/core';
 import type * as FsPromises from 'node:fs/promises';
 import type * as Path from 'node:path';
 import type * as Crypto from 'node:crypto';
@@ -25,7 +26,7 @@ export function isNode(): boolean {
 
 /** fs/promises, path and crypto; throws outside Node, naming the feature that needs them. */
 export function node(feature: string): Promise<NodeModules> {
-  if (!isNode()) return Promise.reject(new Error(`${feature} needs Node's file system (it is not available in this runtime)`));
+  if (!isNode()) return Promise.reject(new DescentError(`${feature} needs Node's file system (it is not available in this runtime)`));
   cached ??= Promise.all([load('node:fs/promises'), load('node:path'), load('node:crypto'), load('node:zlib')]).then(([fs, path, crypto, zlib]) => ({
     fs: fs as typeof FsPromises,
     path: ((path as { default?: typeof Path }).default ?? path) as typeof Path,

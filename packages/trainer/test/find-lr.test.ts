@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { getDefaultGenerator } from '@descent/core';
+import { getDefaultGenerator, InvalidArgumentError } from '@descent/core';
 import { StepLR } from '@descent/lr-schedule';
 import { AdamW } from '@descent/optim';
 import { existsSync } from 'node:fs';
@@ -80,5 +80,8 @@ describe('findLr', () => {
     await expect(trainer.findLr({ trainLoader, startLr: 0 })).rejects.toThrow(/Invalid startLr: 0/);
     await expect(trainer.findLr({ trainLoader, startLr: 1, endLr: 0.5 })).rejects.toThrow(/Invalid endLr: 0.5/);
     await expect(trainer.findLr({ trainLoader, mode: 'cosine' as never })).rejects.toThrow(/Invalid mode: "cosine"/);
+    const empty = { async *[Symbol.asyncIterator]() {} };
+    await expect(trainer.findLr({ trainLoader: empty as never })).rejects.toThrow(InvalidArgumentError);
+    await expect(trainer.findLr({ trainLoader: empty as never })).rejects.toThrow('findLr: the trainLoader yielded no batches');
   });
 });

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@descent/core';
 import type { Callback, CallbackContext, CallbackState, Logs, TrainerState } from '@descent/trainer';
 
 /**
@@ -25,7 +26,7 @@ export class StepLosses implements Callback {
   loadStateDict(state: CallbackState): void {
     const raw = (state.json as { losses?: unknown } | null)?.losses;
     if (!Array.isArray(raw) || !raw.every((v) => typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity')) {
-      throw new TypeError('StepLosses: callbacks.json holds no loss history');
+      throw new InvalidArgumentError('StepLosses state', state.json, 'StepLosses: callbacks.json holds no loss history');
     }
     this.losses = raw.map(Number);
   }

@@ -1,3 +1,4 @@
+import { formatValue, InvalidArgumentError } from '@descent/core';
 import { sizeOf, type NdArray, type Value } from '../ndarray.js';
 import { expectArray, type Transform } from './transform.js';
 
@@ -16,18 +17,22 @@ export function flatten(): Transform {
 /** One sample to `shape` (a batch keeps its leading axis). No copy. */
 export function reshape(shape: readonly number[]): Transform {
   const target = [...shape];
-  const check = (a: NdArray, per: number) => {
-    if (sizeOf(target) !== per) throw new RangeError(`reshape: cannot reshape ${JSON.stringify(a.shape)} to ${JSON.stringify(target)}`);
+  // torch's wording, for one sample (a batch's leading axis is not part of it).
+  const check = (sample: readonly number[]) => {
+    const size = sizeOf(sample);
+    if (sizeOf(target) !== size) {
+      throw new InvalidArgumentError('shape', target, `reshape: shape '${formatValue(target)}' is invalid for input of size ${size} (a sample of shape ${formatValue(sample)})`);
+    }
   };
   return {
     name: 'reshape',
     apply: (x: Value) => {
       const a = expectArray(x, 'reshape');
-      check(a, a.data.length);
+      check(a.shape);
       return { data: a.data, shape: target };
     },
     applyBatch: (x: NdArray) => {
-      check(x, sizeOf(x.shape.slice(1)));
+      check(x.shape.slice(1));
       return { data: x.data, shape: [x.shape[0], ...target] };
     },
   };
