@@ -15,6 +15,9 @@
 // and the camelCase spelling (`--stepSize`) is accepted as an alias. Bad flags and
 // values throw UsageError with the valid choices and, for near misses, a suggestion.
 
+// The error classes of @descent/lr-schedule, which loads no tfjs (core's, the same identity).
+import { brandErrorClass, DescentError } from '@descent/lr-schedule';
+
 export type OptionType = 'number' | 'int' | 'string' | 'boolean' | 'choice' | 'numbers' | 'ints';
 
 interface OptionBase {
@@ -79,8 +82,11 @@ export type OptionValues<S extends OptionSpecs> = {
 };
 
 /** Bad command-line input; `descent` prints the message and exits with status 2. */
-export class UsageError extends Error {
+export class UsageError extends DescentError {
   override name = 'UsageError';
+  static {
+    brandErrorClass(this, 'UsageError');
+  }
   readonly exitCode = 2;
 }
 

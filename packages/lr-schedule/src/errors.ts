@@ -11,7 +11,11 @@ const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
 
 type ErrorClass<T = Error> = abstract new (...args: never[]) => T;
 
-function brand(cls: ErrorClass, name: string): void {
+/**
+ * Brands `cls` as the Descent error class `name` (from the class's static block), as
+ * core's `brandErrorClass` does: for error classes of packages that stay free of core.
+ */
+export function brandErrorClass(cls: ErrorClass, name: string): void {
   const symbol = Symbol.for(`descent.${name}`);
   Object.defineProperty(cls, BRAND_OF, { value: symbol });
   Object.defineProperty(cls.prototype, symbol, { value: true });
@@ -27,7 +31,7 @@ function hasBrand(cls: ErrorClass<unknown>, value: unknown): boolean {
 export class DescentError extends Error {
   override name = 'DescentError';
   static {
-    brand(this, 'DescentError');
+    brandErrorClass(this, 'DescentError');
   }
 
   /** Whether `value` is an instance of this class, thrown by any copy of any Descent package. Narrows `value`. */
@@ -49,7 +53,7 @@ export class DescentError extends Error {
 export class InvalidArgumentError extends DescentError {
   override name = 'InvalidArgumentError';
   static {
-    brand(this, 'InvalidArgumentError');
+    brandErrorClass(this, 'InvalidArgumentError');
   }
   constructor(
     readonly parameter: string,

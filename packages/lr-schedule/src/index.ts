@@ -1,4 +1,4 @@
-export { DescentError, InvalidArgumentError } from './errors.js';
+export { brandErrorClass, DescentError, InvalidArgumentError } from './errors.js';
 export { setWarningHandler, type WarningHandler } from './warnings.js';
 export { OPTIMIZER_STEP_ATTEMPTS, markOptimizerStepAttempt, type OptimizerLike, type ParamGroup, type ParamGroupLike } from './optimizer.js';
 export {

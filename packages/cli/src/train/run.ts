@@ -18,8 +18,11 @@ import { buildModel } from './recipes.js';
 import { StepLosses } from './step-losses.js';
 
 /** A run that cannot go on for a reason outside the command line (exit status 1). */
-export class TrainError extends Error {
+export class TrainError extends core.DescentError {
   override name = 'TrainError';
+  static {
+    core.brandErrorClass(this, 'TrainError');
+  }
 }
 
 /** Per-dataset normalization (torchvision's usual values). */
