@@ -16,6 +16,7 @@ export { muonParamGroups, type MuonParamGroupsOptions, type MuonParamSource } fr
 export { MUON_NS_COEFFICIENTS, muonAdjustedLr, zeropowerViaNewtonSchulz, type MuonAdjustLrFn } from './functional/muon.js';
 export { Adafactor, type AdafactorOptions } from './adafactor.js';
 export { AdamWScheduleFree, NOT_IN_TRAIN_MODE, type AdamWScheduleFreeOptions } from './schedule-free-adamw.js';
+export { LBFGS, type LBFGSClosure, type LBFGSOptions } from './lbfgs.js';
 export { paramGroupsWeightDecay, trainableVariables, type HasTrainableWeights, type WeightDecayGroupsOptions } from './param-groups.js';
 export { registerCpuKernels } from './cpu-kernels.js';
 export { registerSerializables } from './serialization.js';

@@ -11,3 +11,4 @@ export {
   type TorchParityCase,
   type TorchParityFixtures,
 } from './torch-parity.js';
+export { lbfgsParityTests, replayLbfgsCase, type TorchLbfgsCase } from './torch-parity-lbfgs.js';

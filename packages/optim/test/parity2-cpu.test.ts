@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@descent/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { torchParityTests, type TorchParityFixtures } from '../src/testing.js';
+import { lbfgsParityTests, torchParityTests, type TorchLbfgsCase, type TorchParityFixtures } from '../src/testing.js';
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'optim2.json'), 'utf8')) as TorchParityFixtures;
+const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'optim2.json'), 'utf8')) as TorchParityFixtures & { lbfgs: TorchLbfgsCase[] };
 
 describe(`torch ${fixtures.torch} parity on cpu: ASGD, Rprop, Muon, Adafactor, schedule-free AdamW`, () => {
   beforeAll(async () => {
@@ -18,6 +18,17 @@ describe(`torch ${fixtures.torch} parity on cpu: ASGD, Rprop, Muon, Adafactor, s
   for (const t of torchParityTests(fixtures)) {
     it(t.name, async () => {
       expect(tf.getBackend()).toBe('cpu');
+      expect(await t.run()).toEqual([]);
+    });
+  }
+});
+
+describe(`torch ${fixtures.torch} parity on cpu: LBFGS`, () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+  for (const t of lbfgsParityTests(fixtures.lbfgs)) {
+    it(t.name, async () => {
       expect(await t.run()).toEqual([]);
     });
   }
