@@ -17,6 +17,8 @@ export { MUON_NS_COEFFICIENTS, muonAdjustedLr, zeropowerViaNewtonSchulz, type Mu
 export { Adafactor, type AdafactorOptions } from './adafactor.js';
 export { AdamWScheduleFree, NOT_IN_TRAIN_MODE, type AdamWScheduleFreeOptions } from './schedule-free-adamw.js';
 export { LBFGS, type LBFGSClosure, type LBFGSOptions } from './lbfgs.js';
+export { SWALR, type SWALROptions } from './swa/swalr.js';
+export { updateBn, type BatchNormLike, type UpdateBnModel, type UpdateBnOptions } from './swa/update-bn.js';
 export { paramGroupsWeightDecay, trainableVariables, type HasTrainableWeights, type WeightDecayGroupsOptions } from './param-groups.js';
 export { registerCpuKernels } from './cpu-kernels.js';
 export { registerSerializables } from './serialization.js';
