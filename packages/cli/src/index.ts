@@ -34,7 +34,8 @@ export {
 } from './args.js';
 export { TRAIN_OPTIONS, PRESET_VALUES, DATASETS, MODELS, OPTIMIZERS, AMP_MODES, BACKENDS, PRESETS, type TrainFlags } from './train/options.js';
 export { parseTrainArgs, resolveTrainConfig, resolveScheduleSpec, describeConfig, trainHelp, TRAIN_USAGE, type TrainConfig, type ScheduleConfig } from './train/config.js';
-export { listSchedules, parseSeriesSpec, requiredScheduleDefaults, plotCommand, plotHelp, PLOT_OPTIONS, resolveSchedule, scheduleOptions, LR_USAGE, type Io, type SeriesSpec } from './lr.js';
+export { listSchedules, parseSeriesSpec, plotCommand, plotHelp, PLOT_OPTIONS, resolveSchedule, LR_USAGE, type Io, type SeriesSpec } from './lr.js';
+export { SCHEDULES, SCHEDULE_ALIASES, findSchedule, requiredScheduleDefaults, scheduleOptions, type ScheduleEntry } from './catalogue.js';
 
 /** A `descent` subcommand: its words (`['lr', 'plot']`) and what runs on the arguments after them. */
 export interface Command {

@@ -1,4 +1,4 @@
-import { findSchedule, InvalidArgumentError, plotSchedule, sampleSchedule, SCHEDULES, type OptimizerLike, type ParamGroup, type ScheduleEntry } from '@descent/lr-schedule';
+import { InvalidArgumentError, plotSchedule, sampleSchedule, type OptimizerLike, type ParamGroup } from '@descent/lr-schedule';
 import {
   defineOptions,
   findOption,
@@ -14,6 +14,7 @@ import {
   type OptionSpec,
   type OptionSpecs,
 } from './args.js';
+import { findSchedule, requiredScheduleDefaults, SCHEDULE_ALIASES, SCHEDULES, scheduleOptions, type ScheduleEntry } from './catalogue.js';
 
 export interface Io {
   out(text: string): void;
@@ -37,118 +38,25 @@ export const PLOT_OPTIONS = defineOptions({
   rows: { type: 'int', min: 2, default: 16, metavar: 'N', help: 'terminal chart height' },
 });
 
-// What the registry does not say about schedule options: integer-valued ones
-// (the schedulers reject others), choices, help text, and options it leaves out.
-const INT_OPTIONS = new Set(['stepSize', 'milestones', 'totalIters', 'tMax', 't0', 'tMult', 'stepSizeUp', 'stepSizeDown', 'totalSteps', 'epochs', 'stepsPerEpoch', 'numWarmupSteps', 'numTrainingSteps', 'numDecaySteps', 'numStableSteps']);
-const CHOICES: Record<string, readonly string[]> = {
-  mode: ['triangular', 'triangular2', 'exp_range'],
-  annealStrategy: ['cos', 'linear'],
-  warmupType: ['linear', 'cosine', '1-sqrt'],
-  decayType: ['linear', 'cosine', '1-sqrt'],
-};
-const EXTRA_OPTIONS: Record<string, Record<string, undefined>> = {
-  OneCycleLR: { epochs: undefined, stepsPerEpoch: undefined },
-  warmup_stable_decay: { numCycles: undefined },
-};
-// Options the schedulers require that the registry lists with a value: the CLI
-// passes that value when none is given (the schedulers would reject, or for
-// CyclicLR's maxLr silently NaN, a missing one).
-const REQUIRED_OPTIONS: Record<string, readonly string[]> = {
-  StepLR: ['stepSize'],
-  MultiStepLR: ['milestones'],
-  ExponentialLR: ['gamma'],
-  CosineAnnealingWarmRestarts: ['t0'],
-  CyclicLR: ['baseLr', 'maxLr'],
-};
-/** The options a scheduler requires, with the values the registry lists for them (StepLR: `{ stepSize: 10 }`). */
-export function requiredScheduleDefaults(entry: ScheduleEntry): Record<string, unknown> {
-  const listed = listedOptions(entry);
-  return Object.fromEntries((REQUIRED_OPTIONS[entry.name] ?? []).map((k) => [k, listed[k]]));
-}
-
-/** The registry's options of a schedule (its defaults are the scheduler's). */
-function listedOptions(entry: ScheduleEntry): ScheduleEntry['options'] {
-  return entry.options;
-}
-
-const OPTION_HELP: Record<string, string> = {
-  stepSize: 'period of decay, in epochs',
-  gamma: 'multiplicative decay',
-  milestones: 'epochs at which to decay',
-  factor: 'multiplier until total-iters',
-  totalIters: 'epochs of the factor or of the change',
-  startFactor: 'multiplier at epoch 0',
-  endFactor: 'multiplier from total-iters on',
-  power: 'power of the polynomial',
-  tMax: 'half-period of the cosine, in epochs',
-  etaMin: 'minimum lr',
-  t0: 'epochs until the first restart',
-  tMult: 'period growth after each restart',
-  baseLr: 'lower bound of the cycle',
-  maxLr: 'peak lr',
-  stepSizeUp: 'steps in the rising half of a cycle',
-  stepSizeDown: 'steps in the falling half (default: step-size-up)',
-  mode: 'amplitude scaling',
-  pctStart: 'fraction of the cycle spent rising',
-  annealStrategy: 'annealing shape',
-  divFactor: 'starting lr is max-lr / div-factor',
-  finalDivFactor: 'final lr is the starting lr / final-div-factor',
-  threePhase: "the paper's three phases instead of fastai's two",
-  epochs: 'with steps-per-epoch, instead of total-steps',
-  stepsPerEpoch: 'with epochs, instead of total-steps',
-  numWarmupSteps: 'steps of warmup',
-  numTrainingSteps: 'steps in all',
-  numCycles: 'cosine cycles',
-  lrEnd: 'final lr',
-  timescale: 'decay timescale (default: num-warmup-steps, or 10000)',
-  minLr: 'minimum lr',
-  minLrRate: 'minimum lr as a fraction of the lr',
-  numDecaySteps: 'steps of decay',
-  numStableSteps: 'steps at the peak',
-  warmupType: 'warmup shape',
-  decayType: 'decay shape',
-  minLrRatio: 'final lr as a fraction of the lr',
-};
-
-function optionSpec(key: string, def: unknown): OptionSpec {
-  const help = OPTION_HELP[key];
-  const choices = CHOICES[key];
-  if (choices) return { type: 'choice', choices, default: typeof def === 'string' ? def : undefined, help };
-  if (Array.isArray(def) || key === 'milestones') return { type: INT_OPTIONS.has(key) ? 'ints' : 'numbers', default: def as number[] | undefined, help };
-  if (typeof def === 'boolean') return { type: 'boolean', default: def, help };
-  if (typeof def === 'string') return { type: 'string', default: def, help };
-  return { type: INT_OPTIONS.has(key) ? 'int' : 'number', default: def as number | undefined, help };
-}
-
-/** A schedule's options as option specs, with the registry's defaults (for help). */
-export function scheduleOptions(entry: ScheduleEntry): OptionSpecs {
-  const out: Record<string, OptionSpec> = {};
-  for (const [k, v] of Object.entries({ ...listedOptions(entry), ...EXTRA_OPTIONS[entry.name] })) out[k] = optionSpec(k, v);
-  return out;
-}
-
 // Every schedule's options, without defaults: parsing only records what was given.
 const ALL_SCHEDULE_OPTIONS: OptionSpecs = Object.fromEntries(
   SCHEDULES.flatMap((e) => Object.entries(scheduleOptions(e))).map(([k, s]) => [k, { ...s, default: undefined }]),
 );
 const PARSE_OPTIONS = { ...ALL_SCHEDULE_OPTIONS, ...PLOT_OPTIONS };
 
-// Aliases findSchedule accepts; kept here for suggestions (each is checked to resolve).
-const ALIAS_NAMES = ['cosine_with_warmup', 'linear_with_warmup', 'wsd', 'cosine_with_hard_restarts'];
+const ALIAS_NAMES = Object.keys(SCHEDULE_ALIASES);
 
 /** findSchedule, with a UsageError that suggests and lists the names. */
 export function resolveSchedule(name: string): ScheduleEntry {
-  try {
-    return findSchedule(name);
-  } catch (e) {
-    if (!(e instanceof InvalidArgumentError)) throw e;
-    const names = SCHEDULES.map((x) => x.name);
-    const near = suggest(name, [...names, ...ALIAS_NAMES]);
-    throw new UsageError(
-      `unknown schedule ${JSON.stringify(name)}: ${near ? `did you mean ${JSON.stringify(near)}? ` : ''}expected one of ${names.join(', ')} ` +
-        `(or ${ALIAS_NAMES.slice(0, 3).join(', ')}; \`descent lr list\` describes them)`,
-    );
-  }
+  const found = findSchedule(name);
+  if (found) return found;
+  // What lr plot can draw: not the metric-driven ones.
+  const names = SCHEDULES.filter((x) => !x.metric).map((x) => x.name);
+  const near = suggest(name, [...names, ...ALIAS_NAMES]);
+  throw new UsageError(
+    `unknown schedule ${JSON.stringify(name)}: ${near ? `did you mean ${JSON.stringify(near)}? ` : ''}expected one of ${names.join(', ')} ` +
+      `(or ${ALIAS_NAMES.slice(0, 3).join(', ')}; \`descent lr list\` describes them)`,
+  );
 }
 
 const fmt = (v: unknown) => (Array.isArray(v) ? v.join(',') : typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v));
@@ -168,16 +76,16 @@ export function listSchedules(io: Io): void {
   for (const source of ['torch', 'transformers'] as const) {
     io.out(source === 'torch' ? 'torch.optim.lr_scheduler:' : 'transformers (get_scheduler names):');
     for (const e of SCHEDULES.filter((x) => x.source === source)) {
-      const opts = Object.entries(listedOptions(e))
+      const opts = Object.entries(e.options)
         .map(([k, v]) => (v === undefined ? kebab(k) : `${kebab(k)}=${fmt(v)}`))
         .join(' ');
-      // The registry's descriptions name options in camelCase.
+      // The catalogue's descriptions name options in camelCase.
       const keys = Object.keys(e.options);
       const description = e.description.replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (word) => (keys.includes(word) ? kebab(word) : word));
       io.out(`  ${e.name.padEnd(w)}  ${description}${opts ? `  [${opts}]` : ''}`);
     }
   }
-  io.out('Aliases: cosine_with_warmup, linear_with_warmup, wsd. Names ignore case, "_" and "-".');
+  io.out(`Aliases: ${ALIAS_NAMES.join(', ')}. Names ignore case, "_" and "-".`);
   io.out('Options go as flags (--step-size 10) or after the name (StepLR:step-size=10,gamma=0.5).');
 }
 
@@ -308,6 +216,8 @@ export async function plotCommand(argv: readonly string[], io: Io): Promise<void
   if (positional.length === 0) throw new UsageError(`descent lr plot: which schedule?\n${LR_USAGE}`);
   const lr = f.lr;
   const series = positional.map((p) => parseSeriesSpec(p, { lr }));
+  const metric = series.find((s) => s.entry.metric);
+  if (metric) throw new UsageError(`${metric.entry.name} steps on a metric (the validation loss), not on a count: it has no schedule to plot; descent train --schedule ${metric.entry.name} uses it`);
   // Flags: schedule options go to every series that has them (inline options win).
   const names = series.map((s) => s.entry.name).filter((n, i, a) => a.indexOf(n) === i);
   for (const key of given) {

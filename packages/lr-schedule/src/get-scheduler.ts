@@ -1,4 +1,11 @@
+// Schedulers by name: the one name-to-factory map (transformers' TYPE_TO_SCHEDULER_FUNCTION,
+// with torch's classes beside it), read by getScheduler and by the `descent` CLI's catalogue.
 import { check, formatValue, InvalidArgumentError } from './errors.js';
+import { ConstantLR } from './constant-lr.js';
+import { CosineAnnealingLR } from './cosine-annealing-lr.js';
+import { CosineAnnealingWarmRestarts } from './cosine-annealing-warm-restarts.js';
+import { CyclicLR } from './cyclic-lr.js';
+import { ExponentialLR } from './exponential-lr.js';
 import {
   getConstantSchedule,
   getConstantScheduleWithWarmup,
@@ -8,26 +15,68 @@ import {
   getInverseSqrtSchedule,
   getLinearScheduleWithWarmup,
   getPolynomialDecayScheduleWithWarmup,
+  getReduceOnPlateauSchedule,
   getWsdSchedule,
 } from './huggingface.js';
 import type { LambdaLR } from './lambda-lr.js';
+import { LinearLR } from './linear-lr.js';
+import { MultiStepLR } from './multi-step-lr.js';
+import { OneCycleLR } from './one-cycle-lr.js';
 import type { OptimizerLike } from './optimizer.js';
-import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
+import { PolynomialLR } from './polynomial-lr.js';
+import type { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
+import type { Scheduler } from './scheduler.js';
+import { StepLR } from './step-lr.js';
+
+/** A scheduler built from an optimizer and plain options. */
+export interface NamedScheduler<O = never, S extends Scheduler = Scheduler> {
+  /** Whose name and formula: torch.optim.lr_scheduler's class or transformers' schedule. */
+  readonly source: 'torch' | 'transformers';
+  readonly create: (optimizer: OptimizerLike, options: O) => S;
+}
+
+const torch = <O, S extends Scheduler>(cls: new (optimizer: OptimizerLike, options: O) => S) =>
+  ({ source: 'torch', create: (optimizer: OptimizerLike, options: O) => new cls(optimizer, options) }) as const;
+const transformers = <O, S extends Scheduler>(create: (optimizer: OptimizerLike, options: O) => S) => ({ source: 'transformers', create }) as const;
+
+/**
+ * Every scheduler built from an optimizer and plain options, by name: torch's by
+ * class name, transformers' by their `SchedulerType` names (in its order). Not here:
+ * those built from functions or other schedulers (LambdaLR, MultiplicativeLR,
+ * SequentialLR, ChainedScheduler, ScheduleLR); torch's ReduceLROnPlateau is
+ * transformers' `reduce_lr_on_plateau`.
+ */
+export const SCHEDULERS = {
+  StepLR: torch(StepLR),
+  MultiStepLR: torch(MultiStepLR),
+  ConstantLR: torch(ConstantLR),
+  LinearLR: torch(LinearLR),
+  ExponentialLR: torch(ExponentialLR),
+  PolynomialLR: torch(PolynomialLR),
+  CosineAnnealingLR: torch(CosineAnnealingLR),
+  CosineAnnealingWarmRestarts: torch(CosineAnnealingWarmRestarts),
+  CyclicLR: torch(CyclicLR),
+  OneCycleLR: torch(OneCycleLR),
+  linear: transformers(getLinearScheduleWithWarmup),
+  cosine: transformers(getCosineScheduleWithWarmup),
+  cosine_with_restarts: transformers(getCosineWithHardRestartsScheduleWithWarmup),
+  polynomial: transformers(getPolynomialDecayScheduleWithWarmup),
+  constant: transformers(getConstantSchedule),
+  constant_with_warmup: transformers(getConstantScheduleWithWarmup),
+  inverse_sqrt: transformers(getInverseSqrtSchedule),
+  reduce_lr_on_plateau: transformers(getReduceOnPlateauSchedule),
+  cosine_with_min_lr: transformers(getCosineWithMinLrScheduleWithWarmup),
+  warmup_stable_decay: transformers(getWsdSchedule),
+} as const satisfies Record<string, NamedScheduler>;
+
+export type SchedulerName = keyof typeof SCHEDULERS;
 
 /** transformers' `SchedulerType` names. */
-export const HF_SCHEDULER_NAMES = [
-  'linear',
-  'cosine',
-  'cosine_with_restarts',
-  'polynomial',
-  'constant',
-  'constant_with_warmup',
-  'inverse_sqrt',
-  'reduce_lr_on_plateau',
-  'cosine_with_min_lr',
-  'warmup_stable_decay',
-] as const;
-export type HfSchedulerName = (typeof HF_SCHEDULER_NAMES)[number];
+export type HfSchedulerName = { [K in SchedulerName]: (typeof SCHEDULERS)[K]['source'] extends 'transformers' ? K : never }[SchedulerName];
+/** transformers' `SchedulerType` names, in its order. */
+export const HF_SCHEDULER_NAMES: readonly HfSchedulerName[] = (Object.keys(SCHEDULERS) as SchedulerName[]).filter(
+  (name): name is HfSchedulerName => SCHEDULERS[name].source === 'transformers',
+);
 
 export interface GetSchedulerOptions {
   numWarmupSteps?: number;
@@ -36,7 +85,7 @@ export interface GetSchedulerOptions {
   [option: string]: unknown;
 }
 
-/** transformers' `get_scheduler`: any HF schedule by name. */
+/** transformers' `get_scheduler`: any HF schedule by name, given the options transformers gives it. */
 export function getScheduler(name: HfSchedulerName, optimizer: OptimizerLike, options: GetSchedulerOptions = {}): LambdaLR | ReduceLROnPlateau {
   check(
     (HF_SCHEDULER_NAMES as readonly string[]).includes(name),
@@ -44,32 +93,17 @@ export function getScheduler(name: HfSchedulerName, optimizer: OptimizerLike, op
     name,
     `${formatValue(name)} is not a valid scheduler name; choose one of ${HF_SCHEDULER_NAMES.join(', ')}`,
   );
+  const create = SCHEDULERS[name].create as (optimizer: OptimizerLike, options: object) => LambdaLR | ReduceLROnPlateau;
   const { numWarmupSteps, numTrainingSteps, ...rest } = options;
-  if (name === 'constant') return getConstantSchedule(optimizer);
-  if (name === 'reduce_lr_on_plateau') return new ReduceLROnPlateau(optimizer, rest);
+  if (name === 'constant') return create(optimizer, {});
+  if (name === 'reduce_lr_on_plateau') return create(optimizer, rest);
   if (numWarmupSteps === undefined) {
     throw new InvalidArgumentError('numWarmupSteps', undefined, `${name} requires \`numWarmupSteps\`, please provide that option.`);
   }
-  const w = numWarmupSteps;
-  if (name === 'constant_with_warmup') return getConstantScheduleWithWarmup(optimizer, { numWarmupSteps: w });
-  if (name === 'inverse_sqrt') return getInverseSqrtSchedule(optimizer, { numWarmupSteps: w });
-  if (name === 'warmup_stable_decay') {
-    return getWsdSchedule(optimizer, { ...(rest as object), numWarmupSteps: w, numTrainingSteps } as Parameters<typeof getWsdSchedule>[1]);
-  }
+  if (name === 'constant_with_warmup' || name === 'inverse_sqrt') return create(optimizer, { numWarmupSteps });
+  if (name === 'warmup_stable_decay') return create(optimizer, { ...rest, numWarmupSteps, numTrainingSteps });
   if (numTrainingSteps === undefined) {
     throw new InvalidArgumentError('numTrainingSteps', undefined, `${name} requires \`numTrainingSteps\`, please provide that option.`);
   }
-  const o = { ...rest, numWarmupSteps: w, numTrainingSteps };
-  switch (name) {
-    case 'linear':
-      return getLinearScheduleWithWarmup(optimizer, o);
-    case 'cosine':
-      return getCosineScheduleWithWarmup(optimizer, o);
-    case 'cosine_with_restarts':
-      return getCosineWithHardRestartsScheduleWithWarmup(optimizer, o);
-    case 'polynomial':
-      return getPolynomialDecayScheduleWithWarmup(optimizer, o);
-    default:
-      return getCosineWithMinLrScheduleWithWarmup(optimizer, o);
-  }
+  return create(optimizer, { ...rest, numWarmupSteps, numTrainingSteps });
 }

@@ -4,12 +4,14 @@ import { groupsOf } from './optimizer.js';
 import { check, checkNonNegativeInt, checkNumber, formatValue, InvalidArgumentError } from './errors.js';
 import { LambdaLR } from './lambda-lr.js';
 import type { OptimizerLike } from './optimizer.js';
+import { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './reduce-lr-on-plateau.js';
 import { warn } from './warnings.js';
 
-interface Common {
+/** What every transformers schedule takes. */
+export interface HfScheduleOptions {
   lastEpoch?: number;
 }
-export interface WarmupOptions extends Common {
+export interface WarmupOptions extends HfScheduleOptions {
   numWarmupSteps: number;
 }
 export interface WarmupTrainingOptions extends WarmupOptions {
@@ -31,8 +33,13 @@ function defaultLr(optimizer: OptimizerLike): number {
   return optimizer.defaults?.lr ?? (g?.initialLr as number | undefined) ?? g?.lr ?? NaN;
 }
 
+/** transformers' `get_reduce_on_plateau_schedule`: torch's ReduceLROnPlateau, `step(metric)` after each evaluation. */
+export function getReduceOnPlateauSchedule(optimizer: OptimizerLike, options: ReduceLROnPlateauOptions = {}): ReduceLROnPlateau {
+  return new ReduceLROnPlateau(optimizer, options);
+}
+
 /** A constant lr: the optimizer's own. */
-export function getConstantSchedule(optimizer: OptimizerLike, options: Common = {}): LambdaLR {
+export function getConstantSchedule(optimizer: OptimizerLike, options: HfScheduleOptions = {}): LambdaLR {
   return new LambdaLR(optimizer, { lrLambda: () => 1, lastEpoch: options.lastEpoch });
 }
 

@@ -26,8 +26,7 @@ export { ReduceLROnPlateau, NAN_METRIC_WARNING, type ReduceLROnPlateauOptions } 
 export { SequentialLR, type SequentialLROptions, type ChildScheduler } from './sequential-lr.js';
 export { ChainedScheduler, type ChainedSchedulerOptions } from './chained-scheduler.js';
 export * from './huggingface.js';
-export { getScheduler, HF_SCHEDULER_NAMES, type HfSchedulerName, type GetSchedulerOptions } from './get-scheduler.js';
+export { getScheduler, SCHEDULERS, HF_SCHEDULER_NAMES, type HfSchedulerName, type SchedulerName, type NamedScheduler, type GetSchedulerOptions } from './get-scheduler.js';
 export * from './schedules.js';
 export { ScheduleLR, type ScheduleLROptions } from './schedule-lr.js';
 export { plotSchedule, sampleSchedule, renderSvg, renderTerminal, formatTick, type PlotOptions, type PlotSource, type SchedulePlot } from './plot.js';
-export { SCHEDULES, findSchedule, type ScheduleEntry } from './registry.js';

@@ -37,6 +37,26 @@ describe('HuggingFace schedules', () => {
     expect((s as L.ReduceLROnPlateau).patience).toBe(1);
   });
 
+  it("SCHEDULERS holds transformers' names in SchedulerType's order, each mapped to its get_* function", () => {
+    // transformers' trainer_utils.SchedulerType, in order.
+    expect(L.HF_SCHEDULER_NAMES).toEqual(['linear', 'cosine', 'cosine_with_restarts', 'polynomial', 'constant', 'constant_with_warmup', 'inverse_sqrt', 'reduce_lr_on_plateau', 'cosine_with_min_lr', 'warmup_stable_decay']);
+    for (const [name, fn] of [...BY_NAME, ['reduce_lr_on_plateau', 'getReduceOnPlateauSchedule'] as const]) {
+      expect(L.SCHEDULERS[name].source).toBe('transformers');
+      expect(L.SCHEDULERS[name].create).toBe((L as Record<string, unknown>)[fn]);
+    }
+    expect(L.getReduceOnPlateauSchedule(sgd(), { factor: 0.5 })).toBeInstanceOf(L.ReduceLROnPlateau);
+  });
+
+  it("SCHEDULERS holds torch's classes by class name", () => {
+    const torch = Object.entries(L.SCHEDULERS).filter(([, s]) => s.source === 'torch');
+    expect(torch.length).toBeGreaterThanOrEqual(10);
+    for (const [name, s] of torch) {
+      const cls = (L as Record<string, unknown>)[name] as new (...args: never[]) => L.Scheduler;
+      const options = { stepSize: 2, milestones: [2], gamma: 0.5, tMax: 4, t0: 3, baseLr: 0.01, maxLr: 0.1, totalSteps: 10 };
+      expect((s.create as (o: L.OptimizerLike, x: object) => L.Scheduler)(sgd(), options), name).toBeInstanceOf(cls);
+    }
+  });
+
   it('gives transformers\' errors', () => {
     expect(() => L.getScheduler('cosine', sgd(), { numWarmupSteps: 3 })).toThrow(/cosine requires `numTrainingSteps`/);
     expect(() => L.getScheduler('linear', sgd())).toThrow(/linear requires `numWarmupSteps`/);

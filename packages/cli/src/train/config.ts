@@ -1,9 +1,10 @@
 // From a command line to a complete, validated training configuration: defaults,
 // then the model's recipe, then a preset, then the flags given (a resumed run's
 // saved flags first, this command line's over them). Pure: no tfjs, no files.
-import { findSchedule, InvalidArgumentError, SCHEDULES, type ParamGroup, type ScheduleEntry } from '@descent/lr-schedule';
+import { InvalidArgumentError, type ParamGroup } from '@descent/lr-schedule';
 import { findOption, formatHelp, kebab, parseOptions, suggest, UsageError } from '../args.js';
-import { parseSeriesSpec, requiredScheduleDefaults, scheduleOptions } from '../lr.js';
+import { findSchedule, requiredScheduleDefaults, SCHEDULE_ALIASES, SCHEDULES, scheduleOptions, type ScheduleEntry } from '../catalogue.js';
+import { parseSeriesSpec } from '../lr.js';
 import {
   DATASETS,
   DEFAULT_LR,
@@ -26,12 +27,10 @@ export const DATASET_SIZES: Record<DatasetName, { train: number; test: number }>
   'fashion-mnist': { train: 60_000, test: 10_000 },
 };
 
-/** The extra schedule names besides the registry's: transformers' ReduceLROnPlateau name, and none. */
-export const PLATEAU = 'reduce_lr_on_plateau';
-const scheduleNames = () => [...SCHEDULES.map((e) => e.name), PLATEAU, 'none'];
+const scheduleNames = () => [...SCHEDULES.map((e) => e.name), 'none'];
 
 export interface ScheduleConfig {
-  /** The registry's name (`cosine`, `StepLR`, ...) or `reduce_lr_on_plateau`. */
+  /** The catalogue's name (`cosine`, `StepLR`, `reduce_lr_on_plateau`, ...). */
   name: string;
   /** Every option passed to the scheduler (camelCase). */
   options: Record<string, unknown>;
@@ -151,14 +150,11 @@ export function parseTrainArgs(argv: readonly string[], isDir?: (p: string) => b
 
 /** The schedule entry for a name, with a UsageError that lists every valid name (none included). */
 function scheduleEntry(name: string): ScheduleEntry {
-  try {
-    return findSchedule(name);
-  } catch (e) {
-    if (!(e instanceof InvalidArgumentError)) throw e;
-    const names = scheduleNames();
-    const near = suggest(name, [...names, 'cosine_with_warmup', 'linear_with_warmup', 'wsd', 'ReduceLROnPlateau']);
-    throw new UsageError(`invalid value ${JSON.stringify(name)} for --schedule: ${near ? `did you mean ${JSON.stringify(near)}? ` : ''}expected one of ${names.join(', ')}`);
-  }
+  const found = findSchedule(name);
+  if (found) return found;
+  const names = scheduleNames();
+  const near = suggest(name, [...names, ...Object.keys(SCHEDULE_ALIASES), 'ReduceLROnPlateau']);
+  throw new UsageError(`invalid value ${JSON.stringify(name)} for --schedule: ${near ? `did you mean ${JSON.stringify(near)}? ` : ''}expected one of ${names.join(', ')}`);
 }
 
 const norm = (s: string) => s.toLowerCase().replace(/[-_\s]/g, '');
@@ -190,12 +186,12 @@ export function resolveScheduleSpec(
     noWarmup('--schedule none');
     return { schedule: null, warmupSteps: 0 };
   }
-  if (norm(name) === norm(PLATEAU)) {
-    if (colon >= 0) throw new UsageError(`--schedule ${PLATEAU} takes no options here (torch's defaults: factor 0.1, patience 10, on the test loss at each epoch's end)`);
-    noWarmup(PLATEAU);
-    return { schedule: { name: PLATEAU, options: {}, interval: 'epoch' }, warmupSteps: 0 };
-  }
   const entry = scheduleEntry(name);
+  if (entry.metric) {
+    if (colon >= 0) throw new UsageError(`--schedule ${entry.name} takes no options here (torch's defaults: factor 0.1, patience 10, on the test loss at each epoch's end)`);
+    noWarmup(entry.name);
+    return { schedule: { name: entry.name, options: {}, interval: 'epoch' }, warmupSteps: 0 };
+  }
   const series = parseSeriesSpec(colon < 0 ? entry.name : `${entry.name}${spec.slice(colon)}`, { lr: run.lr });
   const interval = run.interval ?? (entry.source === 'transformers' || STEP_SCHEDULES.has(entry.name) ? 'step' : 'epoch');
   const length = interval === 'step' ? run.totalSteps : run.epochs;

@@ -11,8 +11,9 @@ import * as optim from '@descent/optim';
 import * as sched from '@descent/lr-schedule';
 import * as trainerPkg from '@descent/trainer';
 import { UsageError } from '../args.js';
+import { findSchedule } from '../catalogue.js';
 import type { Io } from '../lr.js';
-import { describeConfig, parseTrainArgs, PLATEAU, resolveTrainConfig, RUN_FLAGS, trainHelp, type RunFlags, type TrainConfig } from './config.js';
+import { describeConfig, parseTrainArgs, resolveTrainConfig, RUN_FLAGS, trainHelp, type RunFlags, type TrainConfig } from './config.js';
 import type { DatasetName } from './options.js';
 import { buildModel } from './recipes.js';
 import { StepLosses } from './step-losses.js';
@@ -206,7 +207,7 @@ export async function trainCommand(argv: readonly string[], io: Io): Promise<voi
   const s = config.schedule;
   let scheduler;
   try {
-    scheduler = s === null ? undefined : s.name === PLATEAU ? new sched.ReduceLROnPlateau(optimizer, {}) : sched.findSchedule(s.name).create(optimizer, s.options);
+    scheduler = s === null ? undefined : findSchedule(s.name)!.create(optimizer, s.options);
   } catch (e) {
     if (e instanceof sched.InvalidArgumentError) throw new UsageError(`--schedule ${s!.name}: ${e.message}`);
     throw e;
