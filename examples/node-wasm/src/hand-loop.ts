@@ -54,7 +54,8 @@ export async function handWrittenLoop(o: RecipeOptions): Promise<void> {
       await scaler.step(optimizer, grads); // unscales, skips the step on inf/NaN
       scaler.update();
       if (o.schedulerStep === 'batch') scheduler.step();
-      tf.dispose([value, ...Object.values(grads)]);
+      tf.dispose(Object.values(grads));
+      if (value !== loss) value.dispose(); // a disabled scaler returns the loss itself
 
       const sum = tf.add(running, loss) as tf.Scalar;
       tf.dispose([running, loss]);

@@ -5,9 +5,17 @@ import type { RecipeOptions } from './options.ts';
 import { describeRecipe, startBackend } from './recipe.ts';
 import { trainerFit } from './trainer-fit.ts';
 
-/** `backend` overrides `options.backend` with an adapter of the runtime's own (Deno's single-threaded wasm, say). */
-export async function runRecipe(options: RecipeOptions, backend: string | BackendAdapter = options.backend): Promise<void> {
-  await startBackend(backend);
+/**
+ * `backend` overrides `options.backend` with an adapter of the runtime's own (Deno's single-threaded wasm, say);
+ * `setUp` runs once the backend has started, before training (a runtime's workaround, say).
+ */
+export async function runRecipe(
+  options: RecipeOptions,
+  backend: string | BackendAdapter = options.backend,
+  setUp?: (adapter: BackendAdapter) => void | Promise<void>,
+): Promise<void> {
+  const adapter = await startBackend(backend);
+  await setUp?.(adapter);
   console.log(describeRecipe(options));
   if (options.loop === 'hand') await handWrittenLoop(options);
   else await trainerFit(options);

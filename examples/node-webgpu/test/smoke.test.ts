@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { icdPath } from '@descent/backend-webgpu/testing';
-import { parseRunLog, type RunLog } from '@descent-examples/node-wasm/testing';
+import { expectTrains, parseRunLog, type RunLog } from '@descent-examples/node-wasm/testing';
 
 const dir = join(import.meta.dirname, '..');
 const run = (...args: string[]) =>
@@ -13,15 +13,6 @@ const run = (...args: string[]) =>
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, VK_ICD_FILENAMES: icdPath('lavapipe'), VK_DRIVER_FILES: undefined },
   });
-
-/** The loss falls, the accuracy passes 85%, and each log position (mid-epoch, epoch end) keeps one tensor count. */
-function expectTrains(log: RunLog) {
-  const losses = log.steps.map((s) => s.loss);
-  expect(losses).toHaveLength(6);
-  expect(losses.at(-1)!).toBeLessThan(0.6 * losses[0]!);
-  expect(log.accuracy.at(-1)!).toBeGreaterThan(0.85);
-  for (const at of [50, 0]) expect(new Set(log.steps.filter((s) => s.step % 100 === at).map((s) => s.tensors)).size).toBe(1);
-}
 
 describe('the seed recipe on WebGPU in Node', () => {
   let webgpu: RunLog;
