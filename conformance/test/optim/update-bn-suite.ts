@@ -10,20 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type HostTensor } from '@descent/core';
 import { BatchNorm, BatchNorm1d, BatchNorm2d, Conv2d, Linear, ReLU, Sequential, encodeSafetensors, loadSafetensorsIntoModule } from '@descent/nn';
 import { updateBn } from '@descent/optim';
-import { PARITY_ATOL, PARITY_RTOL } from '@descent/optim/testing';
+import { PARITY_ATOL, PARITY_RTOL, type TorchFixtureArray as Host, type TorchUpdateBnCase as UpdateBnCase } from '@descent/optim/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-
-type Host = { shape: number[]; values: number[] };
-interface UpdateBnCase {
-  name: string;
-  weights: Record<string, Host>;
-  batches: Host[];
-  tupleBatches: boolean[];
-  training: boolean;
-  stats: Record<string, { runningMean: number[]; runningVar: number[]; numBatchesTracked: number; momentum: number | null }>;
-  probe: Host;
-  probeOutput: Host;
-}
 
 const fixturePath = join(import.meta.dirname, '..', '..', '..', 'packages', 'optim', 'test', 'fixtures', 'optim2.json');
 const fixtures = JSON.parse(readFileSync(fixturePath, 'utf8')) as { torch: string; updateBn: UpdateBnCase[] };

@@ -12,3 +12,4 @@ export {
   type TorchParityFixtures,
 } from './torch-parity.js';
 export { lbfgsParityTests, replayLbfgsCase, type TorchLbfgsCase } from './torch-parity-lbfgs.js';
+export type { TorchFixtureArray, TorchUpdateBnCase } from './torch-parity-update-bn.js';

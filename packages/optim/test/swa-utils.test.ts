@@ -9,6 +9,7 @@ import { InvalidArgumentError } from '@descent/core';
 import { SequentialLR, StepLR } from '@descent/lr-schedule';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as optim from '../src/index.js';
+import type { TorchFixtureArray as Host, TorchUpdateBnCase as UpdateBnCase } from '../src/testing.js';
 import { cpu, variable } from './setup.js';
 
 beforeAll(cpu);
@@ -20,17 +21,6 @@ interface SwalrCase {
   annealEpochs: number;
   annealStrategy: 'cos' | 'linear';
   lrPerEpoch: number[][];
-}
-type Host = { shape: number[]; values: number[] };
-interface UpdateBnCase {
-  name: string;
-  weights: Record<string, Host>;
-  batches: Host[];
-  tupleBatches: boolean[];
-  training: boolean;
-  stats: Record<string, { runningMean: number[]; runningVar: number[]; numBatchesTracked: number; momentum: number | null }>;
-  probe: Host;
-  probeOutput: Host;
 }
 const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'optim2.json'), 'utf8')) as { torch: string; swalr: SwalrCase[]; updateBn: UpdateBnCase[] };
 
