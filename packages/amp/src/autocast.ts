@@ -1,9 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, kernelNameOf } from '@descent/core';
-import type { HalfDtype } from './half.js';
-import { hostRoundKernel } from './kernels/host.js';
-import { registerAmpKernels } from './kernels/register.js';
-import { nativeHalfKernel } from './native-half.js';
+import {
+  ensureKernels,
+  fusedOps,
+  hostRoundKernel,
+  InvalidArgumentError,
+  kernelNameOf,
+  nativeHalfKernel,
+  registerFusedKernel,
+  type HalfDtype,
+} from '@descent/core';
 
 /**
  * tfjs kernels that torch's autocast runs in half precision (its "lower_precision_fp"
@@ -63,8 +68,9 @@ type AnyBackend = tf.KernelBackend & { disposeData(dataId: object, force?: boole
 function roundInfo(info: tf.TensorInfo, backend: tf.KernelBackend, backendName: string, dtype: HalfDtype): tf.TensorInfo {
   const kernel = tf.getKernel(kernelNameOf('AmpRoundHalf'), backendName);
   const args = { inputs: { x: info }, attrs: { bfloat16: dtype === 'bfloat16' }, backend };
-  const out = kernel ? (kernel.kernelFunc as unknown as typeof hostRoundKernel)(args as never) : hostRoundKernel(args as never);
-  return Array.isArray(out) ? out[0] : (out as tf.TensorInfo);
+  if (!kernel) return hostRoundKernel(args).y;
+  const out = kernel.kernelFunc(args as never) as tf.TensorInfo | tf.TensorInfo[];
+  return Array.isArray(out) ? out[0] : out;
 }
 
 /** Emulated half: round float32 inputs to the half grid, run the float32 kernel, round its outputs. */
@@ -75,7 +81,7 @@ function wrapKernel(config: tf.KernelConfig): tf.KernelFunc {
     if (dtype === null) return original(args);
     const native = nativeHalfKernel(config.backendName, config.kernelName)?.(dtype);
     // A native kernel may decline a case (returns null): the emulation takes it.
-    const nativeOut = native ? (native(args) as tf.TensorInfo | tf.TensorInfo[] | null) : null;
+    const nativeOut = native ? (native(args as Parameters<typeof native>[0])) : null;
     if (nativeOut) return nativeOut;
     const backend = args.backend as AnyBackend;
     const temps: tf.TensorInfo[] = [];
@@ -142,11 +148,9 @@ function wrapTapeNode(node: TapeNode, dtype: Mode): void {
 
 function install(): void {
   const backendName = tf.getBackend();
-  registerAmpKernels(backendName);
-  // Backends without a rounding kernel (webgpu without its kernels) read back to the host.
-  if (!tf.getKernel(kernelNameOf('AmpRoundHalf'), backendName)) {
-    tf.registerKernel({ kernelName: kernelNameOf('AmpRoundHalf'), backendName, kernelFunc: hostRoundKernel as unknown as tf.KernelFunc });
-  }
+  ensureKernels(backendName);
+  // A backend whose adapter has no rounding kernel reads back to the host.
+  if (!tf.getKernel(kernelNameOf('AmpRoundHalf'), backendName)) registerFusedKernel(fusedOps.AmpRoundHalf, backendName, hostRoundKernel);
   const kernels: tf.KernelConfig[] = [];
   for (const kernelName of AUTOCAST_HALF_KERNELS) {
     const config = tf.getKernel(kernelName, backendName);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DescentError, InvalidArgumentError, check } from '@descent/core';
-import { registerAmpKernels } from './kernels/register.js';
 import { ampUnscale } from './unscale-op.js';
 
 export interface GradScalerOptions {
@@ -132,7 +131,6 @@ export class GradScaler {
     const state = this.stateOf(optimizer);
     if (state.stage === 'unscaled') throw new DescentError('unscale() has already been called on this optimizer since the last update().');
     if (state.stage === 'stepped') throw new DescentError('unscale() is being called after step().');
-    registerAmpKernels();
     const invScale = f32(1 / this.scaleValue);
     const out: tf.NamedTensorMap = {};
     const flags: tf.Tensor[] = [];

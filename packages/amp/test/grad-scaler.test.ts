@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertKernelMatchesFallback } from '@descent/core/testing';
-import { GradScaler, ampUnscale, registerAmpKernels, type GradScalerOptions } from '../src/index.js';
+import { registerCpuFusedKernels } from '@descent/core';
+import { GradScaler, ampUnscale, type GradScalerOptions } from '../src/index.js';
 import { TestSgd, cpu } from './setup.js';
 
 interface Step {
@@ -153,7 +154,7 @@ describe('GradScaler', () => {
 
 describe('AmpUnscale fused op', () => {
   it('the cpu kernel equals the composite fallback, inf/NaN included', async () => {
-    registerAmpKernels('cpu');
+    registerCpuFusedKernels();
     expect(ampUnscale.hasKernel('cpu')).toBe(true);
     const report = await assertKernelMatchesFallback(ampUnscale, {
       runs: 40,
@@ -173,7 +174,7 @@ describe('AmpUnscale fused op', () => {
   });
 
   it('flags exactly the tensors with inf or NaN', () => {
-    registerAmpKernels('cpu');
+    registerCpuFusedKernels();
     for (const [values, flag] of [
       [[1, 2, 3], 0],
       [[1, NaN], 1],

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DescentError, InvalidArgumentError, type BackendAdapter, type BackendCapabilities } from '@descent/core';
+import { DescentError, InvalidArgumentError, registerKernelInstaller, type BackendAdapter, type BackendCapabilities } from '@descent/core';
 import { installMatMulKernels, uninstallMatMulKernels } from './kernels/install.js';
 import { installTrainingKernels } from './kernels/training.js';
 import { heapMemory, startKernelPool, stopKernelPool, type HeapBackend } from './optim/module.js';
 import { registerOptimKernels } from './optim/register.js';
+import { registerAmpKernels } from './amp/kernels.js';
 import { registerThreadedWasmBackend } from './threads/threaded-wasm.js';
 import { importNode, isNode, locateWasmFolder, type WasmPaths } from './wasm-paths.js';
 
@@ -103,6 +104,7 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
     if (options.fastMatMul === false) uninstallMatMulKernels();
     else installMatMulKernels();
     installTrainingKernels();
+    registerAmpKernels();
     const optimKernels = registerOptimKernels();
     const xnnThreads = wasm.getThreadsCount();
     // In browsers XNNPACK gets tfjs's count (half the logical cores); the kernel pool may use them all.
@@ -134,6 +136,7 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
         if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');
         if (options.fastMatMul !== false) installMatMulKernels();
         installTrainingKernels();
+        registerAmpKernels();
         registerOptimKernels();
       });
     },
@@ -142,3 +145,10 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
 
 /** The default wasm adapter: `useBackend('wasm')` and `useBackend()` use it. */
 export const wasmAdapter: BackendAdapter = createWasmAdapter();
+
+// An app that picks wasm with tf.setBackend (not useBackend) still gets the
+// fused kernels: the first fused op call on wasm registers them.
+registerKernelInstaller('wasm', () => {
+  registerAmpKernels();
+  registerOptimKernels();
+});

@@ -4,3 +4,4 @@ export { installMatMulKernels, uninstallMatMulKernels, matMulKernelsInstalled, r
 export { installTrainingKernels, trainingKernels } from './kernels/training.js';
 export { registerOptimKernels, optimKernelNames } from './optim/register.js';
 export { optimWasmBytes } from './optim/module.js';
+export { registerAmpKernels, wasmRoundKernel, wasmUnscaleKernel } from './amp/kernels.js';

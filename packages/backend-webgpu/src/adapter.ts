@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DescentError, InvalidArgumentError, type BackendAdapter, type BackendCapabilities } from '@descent/core';
+import { DescentError, InvalidArgumentError, registerKernelInstaller, type BackendAdapter, type BackendCapabilities } from '@descent/core';
 import { BROWSER_HINT, OTHER_BACKEND_HINT, SOFTWARE_DRIVERS_HINT, WebGPUUnavailableError } from './errors.js';
 import type { GpuAdapterInfoLike, GpuAdapterLike, GpuLike, PowerPreference } from './gpu-types.js';
 import { isNode } from './runtime.js';
 import { registerWebGPUOptimKernels } from './optim/register.js';
+import { registerWebGPUAmpKernels } from './amp/register.js';
 
 export interface WebGPUAdapterOptions {
   /** Passed to `navigator.gpu.requestAdapter`. Default `'high-performance'`, as tfjs does. */
@@ -161,8 +162,19 @@ export function makeWebGPUAdapter(options: WebGPUAdapterOptions, loadNode: (() =
         throw new DescentError('WebGPU: tfjs could not start its webgpu backend (requestDevice failed; the console has the cause)');
       }
       // Before useBackend fills capabilities.fusedKernels from the registry.
-      registerWebGPUOptimKernels((tf.backend() as unknown as { device: { limits: { maxStorageBuffersPerShaderStage: number } } }).device.limits.maxStorageBuffersPerShaderStage);
+      registerKernels();
     },
   };
 }
 
+/** Registers the optim and amp kernels for the initialized webgpu backend. */
+function registerKernels(): void {
+  const backend = tf.findBackend('webgpu') as unknown as { device: { limits: { maxStorageBuffersPerShaderStage: number } } } | null;
+  if (!backend) return;
+  registerWebGPUOptimKernels(backend.device.limits.maxStorageBuffersPerShaderStage);
+  registerWebGPUAmpKernels();
+}
+
+// An app that starts tfjs's webgpu backend itself (tf.setBackend) still gets
+// the fused kernels: the first fused op call on webgpu registers them.
+registerKernelInstaller('webgpu', registerKernels);

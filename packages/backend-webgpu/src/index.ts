@@ -4,6 +4,8 @@ export { driverName, type WebGPUAdapter, type WebGPUAdapterOptions } from './ada
 export { WebGPUUnavailableError } from './errors.js';
 export type { PowerPreference } from './gpu-types.js';
 export { registerWebGPUOptimKernels, webgpuOptimOps } from './optim/register.js';
+export { registerWebGPUAmpKernels, WEBGPU_NATIVE_F16_KERNELS, type WebGPUAmpOptions } from './amp/register.js';
+export type { MatMulVariant } from './amp/matmul.js';
 
 /**
  * A WebGPU adapter with its own options. In browsers it uses `navigator.gpu`;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DescentError, InvalidArgumentError } from './errors.js';
 import { gradientsRegistered, registerGradientFixes } from './gradients.js';
-import { fusedKernelsFor } from './fused-op.js';
+import { fusedKernelsFor } from './fused/index.js';
 
 export interface BackendCapabilities {
   /** Native half precision (WebGPU `shader-f16`); otherwise it is emulated. */

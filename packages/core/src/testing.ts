@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { FusedAttrs, FusedOp } from './fused-op.js';
+import type { AttrSpec, AttrValues, FusedAttrs, FusedOp } from './fused/index.js';
 import { Generator } from './rng.js';
 
 export interface KernelPropertyOptions<I extends string> {
@@ -45,8 +45,8 @@ function closeEnough(a: number, b: number, rtol: number, atol: number): boolean 
  * outputs as the op's composite fallback on that backend, and leaves its inputs
  * unchanged. Returns a report; `assertKernelMatchesFallback` throws on it.
  */
-export async function checkKernelAgainstFallback<I extends string, O extends string>(
-  op: FusedOp<I, O>,
+export async function checkKernelAgainstFallback<I extends string, O extends string, A extends AttrSpec>(
+  op: FusedOp<I, O, A>,
   options: KernelPropertyOptions<I>,
 ): Promise<KernelPropertyReport> {
   const backend = options.backend ?? tf.getBackend();
@@ -61,10 +61,11 @@ export async function checkKernelAgainstFallback<I extends string, O extends str
     if (!op.hasKernel(backend)) throw new Error(`No ${op.name} kernel is registered for backend "${backend}"`);
     for (let run = 0; run < runs; run++) {
       const { inputs, attrs = {} } = options.generate(rng, run);
+      const typed = attrs as AttrValues<A>;
       const before = new Map<string, Float32Array>();
       for (const [name, t] of Object.entries(inputs) as [string, tf.Tensor][]) before.set(name, Float32Array.from(await t.data()));
-      const fast = op(inputs, attrs);
-      const ref = op.fallback(inputs, attrs);
+      const fast = op(inputs, typed);
+      const ref = op.fallback(inputs, typed);
       for (const name of op.outputs) {
         const a = await fast[name].data();
         const b = await ref[name].data();
@@ -94,8 +95,8 @@ export async function checkKernelAgainstFallback<I extends string, O extends str
 }
 
 /** Like {@link checkKernelAgainstFallback}, but throws a readable error on any mismatch. */
-export async function assertKernelMatchesFallback<I extends string, O extends string>(
-  op: FusedOp<I, O>,
+export async function assertKernelMatchesFallback<I extends string, O extends string, A extends AttrSpec>(
+  op: FusedOp<I, O, A>,
   options: KernelPropertyOptions<I>,
 ): Promise<KernelPropertyReport> {
   const report = await checkKernelAgainstFallback(op, options);

@@ -1,35 +1,31 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defineFusedOp, fusedKernelsFor, listFusedOps, registerFusedKernel, type FusedKernelArgs } from '../src/index.js';
+import { declareFusedOp, defineFusedOp, ensureKernels, fusedKernelsFor, fusedOps, listFusedOps, OPTIM_OPS, AMP_OPS, registerFusedKernel, registerKernelInstaller, type FusedKernelArgs } from '../src/index.js';
 import { assertKernelMatchesFallback, checkKernelAgainstFallback, randomTensor } from '../src/testing.js';
 import { cpu } from './setup-cpu.js';
 
 beforeAll(cpu);
 
 // A toy fused op: y = a*x + b, z = x*x, in one pass.
-const axpb = defineFusedOp({
-  name: 'TestAxpb',
-  inputs: ['x', 'b'] as const,
-  outputs: ['y', 'z'] as const,
-  fallback: ({ x, b }, { a }) => ({ y: tf.add(tf.mul(x, a as number), b), z: tf.square(x) }),
-});
+const TestAxpb = declareFusedOp({ name: 'TestAxpb', inputs: ['x', 'b'], outputs: ['y', 'z'], attrs: { a: 'f32' } });
+const axpb = defineFusedOp(TestAxpb, ({ x, b }, { a }) => ({ y: tf.add(tf.mul(x, a), b), z: tf.square(x) }));
 
 type CpuBackend = tf.KernelBackend & { data: { get(id: object): { values: Float32Array } }; makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo };
 
 function cpuKernel(bug: 'none' | 'wrong' | 'inplace') {
-  return ({ inputs, attrs, backend }: FusedKernelArgs<'x' | 'b'>) => {
+  return ({ inputs, attrs, backend }: FusedKernelArgs<'x' | 'b', { a: 'f32' }>) => {
     const be = backend as CpuBackend;
     const x = be.data.get(inputs.x.dataId).values;
     const b = be.data.get(inputs.b.dataId).values;
     const y = new Float32Array(x.length);
     const z = new Float32Array(x.length);
-    const a = Math.fround(attrs.a as number);
+    const a = Math.fround(attrs.a);
     for (let i = 0; i < x.length; i++) {
       y[i] = Math.fround(Math.fround(a * x[i]) + b[i]) + (bug === 'wrong' && i === 3 ? 1e-2 : 0);
       z[i] = x[i] * x[i];
     }
     if (bug === 'inplace') x[0] = 123;
-    return [be.makeTensorInfo(inputs.x.shape, 'float32', y), be.makeTensorInfo(inputs.x.shape, 'float32', z)];
+    return { y: be.makeTensorInfo(inputs.x.shape, 'float32', y), z: be.makeTensorInfo(inputs.x.shape, 'float32', z) };
   };
 }
 
@@ -48,7 +44,7 @@ describe('fused-op registry', () => {
   });
 
   it('runs the registered kernel and the harness proves it equals the fallback', async () => {
-    registerFusedKernel('TestAxpb', 'cpu', cpuKernel('none'));
+    registerFusedKernel(TestAxpb, 'cpu', cpuKernel('none'));
     expect(axpb.hasKernel('cpu')).toBe(true);
     expect(fusedKernelsFor('cpu')).toContain('TestAxpb');
     const report = await assertKernelMatchesFallback(axpb, { generate: gen, runs: 30 });
@@ -57,7 +53,7 @@ describe('fused-op registry', () => {
   });
 
   it('kernel outputs are tracked tensors: no leak across calls', () => {
-    registerFusedKernel('TestAxpb', 'cpu', cpuKernel('none'));
+    registerFusedKernel(TestAxpb, 'cpu', cpuKernel('none'));
     const x = tf.tensor1d([1, 2, 3]);
     const b = tf.tensor1d([1, 1, 1]);
     const before = tf.memory().numTensors;
@@ -72,7 +68,7 @@ describe('fused-op registry', () => {
   });
 
   it('the harness catches a wrong kernel', async () => {
-    registerFusedKernel('TestAxpb', 'cpu', cpuKernel('wrong'));
+    registerFusedKernel(TestAxpb, 'cpu', cpuKernel('wrong'));
     const report = await checkKernelAgainstFallback(axpb, { generate: (rng) => ({ inputs: { x: randomTensor(rng, [8]), b: randomTensor(rng, [8]) }, attrs: { a: 1 } }), runs: 3 });
     expect(report.mismatches.length).toBeGreaterThan(0);
     expect(report.mismatches[0]).toMatchObject({ output: 'y', index: 3 });
@@ -80,8 +76,61 @@ describe('fused-op registry', () => {
   });
 
   it('the harness catches a kernel that writes into its input', async () => {
-    registerFusedKernel('TestAxpb', 'cpu', cpuKernel('inplace'));
+    registerFusedKernel(TestAxpb, 'cpu', cpuKernel('inplace'));
     await expect(assertKernelMatchesFallback(axpb, { generate: gen, runs: 2 })).rejects.toThrow(/wrote into its inputs/);
-    registerFusedKernel('TestAxpb', 'cpu', cpuKernel('none'));
+    registerFusedKernel(TestAxpb, 'cpu', cpuKernel('none'));
+  });
+
+  it('checks attributes against the declaration, naming the attribute', () => {
+    const x = tf.tensor1d([1, 2]);
+    const b = tf.tensor1d([1, 1]);
+    expect(() => axpb({ x, b }, {} as never)).toThrow(/TestAxpb: attribute "a" must be a number, got nothing/);
+    expect(() => axpb({ x, b }, { a: true } as never)).toThrow(/attribute "a" must be a number, got true/);
+    expect(() => axpb.fallback({ x, b }, { a: 1, c: 2 } as never)).toThrow(/TestAxpb has no attribute "c" \(declared: a\)/);
+    tf.dispose([x, b]);
+  });
+
+  it('a kernel that leaves out a declared output fails with the output named', () => {
+    registerFusedKernel(TestAxpb, 'cpu', ((args: FusedKernelArgs<'x' | 'b', { a: 'f32' }>) => {
+      const { y } = cpuKernel('none')(args);
+      return { y };
+    }) as never);
+    const x = tf.tensor1d([1, 2]);
+    const b = tf.tensor1d([1, 1]);
+    expect(() => axpb({ x, b }, { a: 1 })).toThrow(/cpu kernel of TestAxpb returned no "z" output/);
+    registerFusedKernel(TestAxpb, 'cpu', cpuKernel('none'));
+    tf.dispose([x, b]);
+  });
+
+  it('rejects a declaration that names something twice', () => {
+    expect(() => declareFusedOp({ name: 'Bad', inputs: ['x'], outputs: ['y'], attrs: { x: 'f32' } })).toThrow(/"x" is declared twice/);
+  });
+
+  it('runs a backend\'s kernel installer once, on the first fused call there', () => {
+    const Twice = declareFusedOp({ name: 'TestTwice', inputs: ['x'], outputs: ['y'], attrs: {} });
+    const twice = defineFusedOp(Twice, ({ x }) => ({ y: tf.mul(x, 2) }));
+    let installs = 0;
+    registerKernelInstaller('cpu', () => {
+      installs++;
+      registerFusedKernel(Twice, 'cpu', ({ inputs, backend }) => {
+        const be = backend as CpuBackend;
+        const v = be.data.get(inputs.x.dataId).values.map((e) => e * 2);
+        return { y: be.makeTensorInfo(inputs.x.shape, 'float32', v) };
+      });
+    });
+    const x = tf.tensor1d([1, 2]);
+    expect(Array.from(twice({ x }, {}).y.dataSync())).toEqual([2, 4]);
+    twice({ x }, {});
+    expect(ensureKernels('cpu', 'DescentTestTwice')).toBe(true);
+    expect(installs).toBe(1);
+    tf.dispose(x);
+  });
+
+  it('declares every optimizer and amp op once, and cpu has a kernel for each', () => {
+    const names = [...OPTIM_OPS, ...AMP_OPS].map((d) => d.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toHaveLength(17);
+    expect(Object.keys(fusedOps).sort()).toEqual([...names].sort());
+    expect(fusedKernelsFor('cpu')).toEqual(expect.arrayContaining(names));
   });
 });

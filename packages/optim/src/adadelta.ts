@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { AttrsOf, fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
 import { adadeltaStep } from './ops/adadelta.js';
 import { checkEps, checkLr, checkRange } from './validate.js';
@@ -8,6 +9,11 @@ export interface AdadeltaOptions extends BaseOptions {
   eps: number;
   weightDecay: number;
   maximize: boolean;
+}
+
+/** The attributes of an Adadelta update. */
+export function adadeltaAttrs(o: Pick<AdadeltaOptions, 'lr' | 'rho' | 'eps' | 'weightDecay' | 'maximize'>): AttrsOf<typeof fusedOps.AdadeltaStep> {
+  return { lr: o.lr, rho: o.rho, oneMinusRho: 1 - o.rho, eps: o.eps, weightDecay: o.weightDecay, maximize: o.maximize };
 }
 
 /** torch.optim.Adadelta (1.13). */
@@ -26,8 +32,7 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
   }
 
   protected stepGroup(group: ParamGroup<AdadeltaOptions>, entries: StepEntry[]): void {
-    const { lr, rho, eps, weightDecay, maximize } = group;
-    const attrs = { lr, rho, oneMinusRho: 1 - rho, eps, weightDecay, maximize };
+    const attrs = adadeltaAttrs(group);
     for (const e of entries) {
       const s = e.state;
       if (s.step === undefined) s.step = 0;

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { AttrsOf, fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
 import { adagradStep } from './ops/adagrad.js';
 import { checkEps, checkLr, checkRange } from './validate.js';
@@ -9,6 +10,11 @@ export interface AdagradOptions extends BaseOptions {
   initialAccumulatorValue: number;
   eps: number;
   maximize: boolean;
+}
+
+/** The attributes of an Adagrad update at the parameter's step `step` (1-based). */
+export function adagradAttrs(o: Pick<AdagradOptions, 'lr' | 'lrDecay' | 'weightDecay' | 'eps' | 'maximize'>, step: number): AttrsOf<typeof fusedOps.AdagradStep> {
+  return { clr: o.lr / (1 + (step - 1) * o.lrDecay), weightDecay: o.weightDecay, eps: o.eps, maximize: o.maximize };
 }
 
 /**
@@ -38,7 +44,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       this.ensureTensor(s, 'sum', e.param, this.defaults.initialAccumulatorValue);
       const step = (s.step as number) + 1;
       s.step = step;
-      const attrs = { clr: group.lr / (1 + (step - 1) * group.lrDecay), weightDecay: group.weightDecay, eps: group.eps, maximize: group.maximize };
+      const attrs = adagradAttrs(group, step);
       this.runUpdate(adagradStep, group, e, () => ({ param: e.param, grad: e.grad, sum: s.sum as tf.Tensor }), attrs, ['sum']);
     }
   }

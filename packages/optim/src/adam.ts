@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { AttrsOf, fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
 import { adamAmsgradStep, adamStep } from './ops/adam.js';
 import { checkBetas, checkEps, checkLr, checkRange } from './validate.js';
@@ -9,6 +10,30 @@ export interface AdamOptions extends BaseOptions {
   weightDecay: number;
   amsgrad: boolean;
   maximize: boolean;
+}
+
+/**
+ * The attributes of one Adam/AdamW update at `step` (1-based): float64 scalars,
+ * as torch computes them in Python. `decoupled` is AdamW's weight decay.
+ */
+export function adamAttrs(
+  o: Pick<AdamOptions, 'lr' | 'betas' | 'eps' | 'weightDecay' | 'maximize'>,
+  step: number,
+  decoupled: boolean,
+): AttrsOf<typeof fusedOps.AdamStep> {
+  const [beta1, beta2] = o.betas;
+  return {
+    maximize: o.maximize,
+    weightDecay: decoupled ? 0 : o.weightDecay,
+    paramScale: decoupled ? 1 - o.lr * o.weightDecay : 1,
+    beta1,
+    oneMinusBeta1: 1 - beta1,
+    beta2,
+    oneMinusBeta2: 1 - beta2,
+    eps: o.eps,
+    stepSize: o.lr / (1 - beta1 ** step),
+    biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
+  };
 }
 
 abstract class AdamBase extends Optimizer<AdamOptions> {
@@ -22,8 +47,7 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
   }
 
   protected stepGroup(group: ParamGroup<AdamOptions>, entries: StepEntry[]): void {
-    const { lr, eps, weightDecay, amsgrad, maximize } = group;
-    const [beta1, beta2] = group.betas;
+    const { amsgrad } = group;
     for (const e of entries) {
       const s = e.state;
       if (s.step === undefined) {
@@ -34,19 +58,7 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       }
       const step = (s.step as number) + 1;
       s.step = step;
-      // float64 scalars, as torch computes them in Python.
-      const attrs = {
-        maximize,
-        weightDecay: this.decoupled ? 0 : weightDecay,
-        paramScale: this.decoupled ? 1 - lr * weightDecay : 1,
-        beta1,
-        oneMinusBeta1: 1 - beta1,
-        beta2,
-        oneMinusBeta2: 1 - beta2,
-        eps,
-        stepSize: lr / (1 - beta1 ** step),
-        biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
-      };
+      const attrs = adamAttrs(group, step, this.decoupled);
       const base = () => ({ param: e.param, grad: e.grad, expAvg: s.expAvg as tf.Tensor, expAvgSq: s.expAvgSq as tf.Tensor });
       if (amsgrad) {
         this.ensureTensor(s, 'maxExpAvgSq', e.param);

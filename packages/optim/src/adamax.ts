@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { AttrsOf, fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
 import { adamaxStep } from './ops/adamax.js';
 import { checkBetas, checkEps, checkLr, checkRange } from './validate.js';
@@ -8,6 +9,12 @@ export interface AdamaxOptions extends BaseOptions {
   eps: number;
   weightDecay: number;
   maximize: boolean;
+}
+
+/** The attributes of an Adamax update at the parameter's step `step` (1-based). */
+export function adamaxAttrs(o: Pick<AdamaxOptions, 'lr' | 'betas' | 'eps' | 'weightDecay' | 'maximize'>, step: number): AttrsOf<typeof fusedOps.AdamaxStep> {
+  const [beta1, beta2] = o.betas;
+  return { beta1, oneMinusBeta1: 1 - beta1, beta2, eps: o.eps, weightDecay: o.weightDecay, clr: o.lr / (1 - beta1 ** step), maximize: o.maximize };
 }
 
 /** torch.optim.Adamax (1.13). */
@@ -26,7 +33,6 @@ export class Adamax extends Optimizer<AdamaxOptions> {
   }
 
   protected stepGroup(group: ParamGroup<AdamaxOptions>, entries: StepEntry[]): void {
-    const [beta1, beta2] = group.betas;
     for (const e of entries) {
       const s = e.state;
       if (s.step === undefined) s.step = 0;
@@ -34,15 +40,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
       this.ensureTensor(s, 'expInf', e.param);
       const step = (s.step as number) + 1;
       s.step = step;
-      const attrs = {
-        beta1,
-        oneMinusBeta1: 1 - beta1,
-        beta2,
-        eps: group.eps,
-        weightDecay: group.weightDecay,
-        clr: group.lr / (1 - beta1 ** step),
-        maximize: group.maximize,
-      };
+      const attrs = adamaxAttrs(group, step);
       const inputs = () => ({ param: e.param, grad: e.grad, expAvg: s.expAvg as tf.Tensor, expInf: s.expInf as tf.Tensor });
       this.runUpdate(adamaxStep, group, e, inputs, attrs, ['expAvg', 'expInf']);
     }

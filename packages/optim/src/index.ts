@@ -20,7 +20,6 @@ export { LBFGS, type LBFGSClosure, type LBFGSOptions } from './lbfgs.js';
 export { SWALR, type SWALROptions } from './swa/swalr.js';
 export { updateBn, type BatchNormLike, type UpdateBnModel, type UpdateBnOptions } from './swa/update-bn.js';
 export { paramGroupsWeightDecay, trainableVariables, type HasTrainableWeights, type WeightDecayGroupsOptions } from './param-groups.js';
-export { registerCpuKernels } from './cpu-kernels.js';
 export { registerSerializables } from './serialization.js';
 export * as fusedOps from './ops/index.js';
 export {

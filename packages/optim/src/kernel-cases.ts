@@ -1,10 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Generator, type FusedAttrs, type FusedOp } from '@descent/core';
+import { Generator, type AnyFusedOp, type FusedAttrs } from '@descent/core';
 import * as ops from './ops/index.js';
+import { adamAttrs } from './adam.js';
+import { lambAttrs } from './lamb.js';
+import { adagradAttrs } from './adagrad.js';
+import { rmspropAttrs } from './rmsprop.js';
+import { adadeltaAttrs } from './adadelta.js';
+import { adamaxAttrs } from './adamax.js';
+import { nadamAttrs } from './nadam.js';
+import { radamAttrs } from './radam.js';
+import { lionAttrs } from './lion.js';
+import { sgdAttrs, sgdMomentumAttrs } from './sgd.js';
 
 /** One fused op and a generator of random, valid inputs and attributes for it. */
 export interface KernelCase {
-  op: FusedOp<string, string>;
+  op: AnyFusedOp;
   generate: (rng: Generator, run: number) => { inputs: Record<string, tf.Tensor>; attrs: FusedAttrs };
 }
 
@@ -20,76 +30,68 @@ const positive = (x: number) => 1e-4 + 0.01 * x * x;
 const uniform = (rng: Generator, lo: number, hi: number) => lo + (hi - lo) * rng.random();
 const bit = (run: number, i: number) => ((run >> i) & 1) === 1;
 
-/** Every optim op with every flag combination across runs: what a kernel author tests a kernel with. */
+/**
+ * Every optim op with every flag combination across runs: what a kernel author
+ * tests a kernel with. Attributes come from each algorithm's own attrs function
+ * (`adamAttrs`, …) on random options and steps, so they are what the optimizers pass.
+ */
 export function kernelCases(): KernelCase[] {
-  const common = (rng: Generator, run: number, n: number) => ({
-    inputs: { param: tensor(rng, n, normal), grad: tensor(rng, n, normal) } as Record<string, tf.Tensor>,
-    wd: bit(run, 0) ? uniform(rng, 0.001, 0.1) : 0,
-    maximize: bit(run, 1),
-  });
-  const size = (rng: Generator) => 1 + rng.randint(97);
-  const betas = (rng: Generator) => [uniform(rng, 0.5, 0.95), uniform(rng, 0.9, 0.9999)];
-  const adamLike = (op: FusedOp<string, string>, amsgrad: boolean): KernelCase => ({
+  // Random options every algorithm draws from; `run`'s bits switch the flags.
+  const setup = (rng: Generator, run: number) => {
+    const n = 1 + rng.randint(97);
+    const inputs: Record<string, tf.Tensor> = { param: tensor(rng, n, normal), grad: tensor(rng, n, normal) };
+    const state = (name: string, f: (x: number) => number) => (inputs[name] = tensor(rng, n, f));
+    const options = {
+      lr: uniform(rng, 1e-4, 0.1),
+      betas: [uniform(rng, 0.5, 0.95), uniform(rng, 0.9, 0.9999)] as [number, number],
+      eps: 1e-8,
+      weightDecay: bit(run, 0) ? uniform(rng, 0.001, 0.1) : 0,
+      maximize: bit(run, 1),
+    };
+    return { n, inputs, state, options, step: 1 + rng.randint(20) };
+  };
+  const adamLike = (op: AnyFusedOp, amsgrad: boolean): KernelCase => ({
     op,
     generate: (rng, run) => {
-      const n = size(rng);
-      const { inputs, wd, maximize } = common(rng, run, n);
-      inputs.expAvg = tensor(rng, n, small);
-      inputs.expAvgSq = tensor(rng, n, positive);
-      if (amsgrad) inputs.maxExpAvgSq = tensor(rng, n, positive);
-      const [b1, b2] = betas(rng);
-      const step = 1 + rng.randint(20);
-      const lr = uniform(rng, 1e-4, 0.1);
-      const decoupled = bit(run, 2);
-      return {
-        inputs,
-        attrs: {
-          maximize,
-          weightDecay: decoupled ? 0 : wd,
-          paramScale: decoupled ? 1 - lr * wd : 1,
-          beta1: b1,
-          oneMinusBeta1: 1 - b1,
-          beta2: b2,
-          oneMinusBeta2: 1 - b2,
-          eps: 1e-8,
-          stepSize: lr / (1 - b1 ** step),
-          biasCorrection2Sqrt: Math.sqrt(1 - b2 ** step),
-        },
-      };
+      const { inputs, state, options, step } = setup(rng, run);
+      state('expAvg', small);
+      state('expAvgSq', positive);
+      if (amsgrad) state('maxExpAvgSq', positive);
+      return { inputs, attrs: adamAttrs(options, step, bit(run, 2)) };
     },
   });
-  const rms = (op: FusedOp<string, string>, centered: boolean, momentum: boolean): KernelCase => ({
+  const rms = (op: AnyFusedOp, centered: boolean, momentum: boolean): KernelCase => ({
     op,
     generate: (rng, run) => {
-      const n = size(rng);
-      const { inputs, wd, maximize } = common(rng, run, n);
+      const { n, inputs, state, options } = setup(rng, run);
       const ga = tensor(rng, n, small);
-      inputs.squareAvg = tf.tidy(() => tf.add(tf.square(ga), tensor(rng, n, positive)));
+      // A centered square average must exceed the squared grad average. The margin
+      // bounds the cancellation in `sq' - ga'^2`, which turns the ulp an
+      // implementation may differ by (KERNELS.md) into more than 1e-5 as it nears 0.
+      const margin = centered ? 0.05 : 0;
+      inputs.squareAvg = tf.tidy(() => tf.add(tf.square(ga), tf.add(tensor(rng, n, positive), margin)));
       if (centered) inputs.gradAvg = ga;
       else ga.dispose();
-      if (momentum) inputs.momentumBuffer = tensor(rng, n, small);
-      const alpha = uniform(rng, 0.8, 0.999);
-      return { inputs, attrs: { lr: uniform(rng, 1e-4, 0.1), alpha, oneMinusAlpha: 1 - alpha, eps: 1e-8, weightDecay: wd, momentum: momentum ? uniform(rng, 0.1, 0.9) : 0, maximize } };
+      if (momentum) state('momentumBuffer', small);
+      const attrs = rmspropAttrs({ ...options, alpha: uniform(rng, 0.8, 0.999), momentum: momentum ? uniform(rng, 0.1, 0.9) : 0 });
+      return { inputs, attrs };
     },
   });
   return [
     {
       op: ops.sgdStep,
       generate: (rng, run) => {
-        const { inputs, wd, maximize } = common(rng, run, size(rng));
-        return { inputs, attrs: { lr: uniform(rng, 1e-4, 0.5), weightDecay: wd, maximize } };
+        const { inputs, options } = setup(rng, run);
+        return { inputs, attrs: sgdAttrs({ ...options, lr: uniform(rng, 1e-4, 0.5) }) };
       },
     },
     {
       op: ops.sgdMomentumStep,
       generate: (rng, run) => {
-        const n = size(rng);
-        const { inputs, wd, maximize } = common(rng, run, n);
-        inputs.momentumBuffer = tensor(rng, n, small);
-        return {
-          inputs,
-          attrs: { lr: uniform(rng, 1e-4, 0.5), weightDecay: wd, maximize, momentum: uniform(rng, 0.1, 0.99), dampeningComplement: bit(run, 2) ? 1 : uniform(rng, 0.5, 1), nesterov: bit(run, 3), init: bit(run, 4) },
-        };
+        const { inputs, state, options } = setup(rng, run);
+        state('momentumBuffer', small);
+        const o = { ...options, momentum: uniform(rng, 0.1, 0.99), dampening: bit(run, 2) ? 0 : uniform(rng, 0, 0.5), nesterov: bit(run, 3) };
+        return { inputs, attrs: sgdMomentumAttrs(o, bit(run, 4)) };
       },
     },
     adamLike(ops.adamStep, false),
@@ -97,40 +99,28 @@ export function kernelCases(): KernelCase[] {
     {
       op: ops.lambStep,
       generate: (rng, run) => {
-        const n = size(rng);
-        const { inputs } = common(rng, run, n);
-        inputs.expAvg = tensor(rng, n, small);
-        inputs.expAvgSq = tensor(rng, n, positive);
+        const { inputs, state, options, step } = setup(rng, run);
+        state('expAvg', small);
+        state('expAvgSq', positive);
         inputs.gradDivisor = tf.scalar(bit(run, 0) ? 1 : uniform(rng, 1, 5));
-        const [b1, b2] = betas(rng);
-        const step = 1 + rng.randint(20);
-        const bias = !bit(run, 1);
-        const wd = bit(run, 2) ? 0 : uniform(rng, 0.001, 0.1);
-        return {
-          inputs,
-          attrs: {
-            lr: uniform(rng, 1e-4, 0.1),
-            beta1: b1,
-            beta3: bit(run, 3) ? 1 : 1 - b1,
-            beta2: b2,
-            oneMinusBeta2: 1 - b2,
-            eps: 1e-6,
-            biasCorrection1: bias ? 1 - b1 ** step : 1,
-            biasCorrection2Sqrt: bias ? Math.sqrt(1 - b2 ** step) : 1,
-            weightDecay: wd,
-            adapt: wd !== 0 || bit(run, 4),
-            trustClip: bit(run, 5),
-          },
+        const o = {
+          ...options,
+          eps: 1e-6,
+          weightDecay: bit(run, 2) ? 0 : uniform(rng, 0.001, 0.1),
+          biasCorrection: !bit(run, 1),
+          gradAveraging: !bit(run, 3),
+          alwaysAdapt: bit(run, 4),
+          trustClip: bit(run, 5),
         };
+        return { inputs, attrs: lambAttrs(o, step) };
       },
     },
     {
       op: ops.adagradStep,
       generate: (rng, run) => {
-        const n = size(rng);
-        const { inputs, wd, maximize } = common(rng, run, n);
-        inputs.sum = tensor(rng, n, positive);
-        return { inputs, attrs: { clr: uniform(rng, 1e-4, 0.1), weightDecay: wd, eps: 1e-10, maximize } };
+        const { inputs, state, options, step } = setup(rng, run);
+        state('sum', positive);
+        return { inputs, attrs: adagradAttrs({ ...options, eps: 1e-10, lrDecay: bit(run, 2) ? uniform(rng, 0, 0.1) : 0 }, step) };
       },
     },
     rms(ops.rmspropStep, false, false),
@@ -140,77 +130,49 @@ export function kernelCases(): KernelCase[] {
     {
       op: ops.adadeltaStep,
       generate: (rng, run) => {
-        const n = size(rng);
-        const { inputs, wd, maximize } = common(rng, run, n);
-        inputs.squareAvg = tensor(rng, n, positive);
-        inputs.accDelta = tensor(rng, n, positive);
-        const rho = uniform(rng, 0.8, 0.99);
-        return { inputs, attrs: { lr: uniform(rng, 0.1, 1), rho, oneMinusRho: 1 - rho, eps: 1e-6, weightDecay: wd, maximize } };
+        const { inputs, state, options } = setup(rng, run);
+        state('squareAvg', positive);
+        state('accDelta', positive);
+        return { inputs, attrs: adadeltaAttrs({ ...options, lr: uniform(rng, 0.1, 1), rho: uniform(rng, 0.8, 0.99), eps: 1e-6 }) };
       },
     },
     {
       op: ops.adamaxStep,
       generate: (rng, run) => {
-        const n = size(rng);
-        const { inputs, wd, maximize } = common(rng, run, n);
-        inputs.expAvg = tensor(rng, n, small);
-        inputs.expInf = tensor(rng, n, positive);
-        const [b1, b2] = betas(rng);
-        return { inputs, attrs: { beta1: b1, oneMinusBeta1: 1 - b1, beta2: b2, eps: 1e-8, weightDecay: wd, clr: uniform(rng, 1e-4, 0.1), maximize } };
+        const { inputs, state, options, step } = setup(rng, run);
+        state('expAvg', small);
+        state('expInf', positive);
+        return { inputs, attrs: adamaxAttrs(options, step) };
       },
     },
     {
       op: ops.nadamStep,
       generate: (rng, run) => {
-        const n = size(rng);
-        const { inputs, wd } = common(rng, run, n);
-        inputs.expAvg = tensor(rng, n, small);
-        inputs.expAvgSq = tensor(rng, n, positive);
-        const [b1, b2] = betas(rng);
-        const step = 1 + rng.randint(20);
-        return {
-          inputs,
-          attrs: { beta1: b1, oneMinusBeta1: 1 - b1, beta2: b2, oneMinusBeta2: 1 - b2, eps: 1e-8, weightDecay: wd, biasCorrection2: 1 - b2 ** step, gradCoef: uniform(rng, 1e-4, 0.1), avgCoef: uniform(rng, 1e-4, 0.1) },
-        };
+        const { inputs, state, options, step } = setup(rng, run);
+        state('expAvg', small);
+        state('expAvgSq', positive);
+        const { attrs } = nadamAttrs({ ...options, momentumDecay: 4e-3 }, step, uniform(rng, 0.01, 1));
+        return { inputs, attrs };
       },
     },
     {
       op: ops.radamStep,
       generate: (rng, run) => {
-        const n = size(rng);
-        const { inputs, wd } = common(rng, run, n);
-        inputs.expAvg = tensor(rng, n, small);
-        inputs.expAvgSq = tensor(rng, n, positive);
-        const [b1, b2] = betas(rng);
-        const step = 1 + rng.randint(20);
-        return {
-          inputs,
-          attrs: {
-            lr: uniform(rng, 1e-4, 0.1),
-            beta1: b1,
-            oneMinusBeta1: 1 - b1,
-            beta2: b2,
-            oneMinusBeta2: 1 - b2,
-            eps: 1e-8,
-            weightDecay: wd,
-            biasCorrection1: 1 - b1 ** step,
-            biasCorrection2Sqrt: Math.sqrt(1 - b2 ** step),
-            rectify: bit(run, 2),
-            rect: uniform(rng, 0.1, 1),
-          },
-        };
+        const { inputs, state, options } = setup(rng, run);
+        state('expAvg', small);
+        state('expAvgSq', positive);
+        // Steps from 1 to 40 with beta2 down to 0.9: both sides of the rectification switch.
+        const o = { ...options, betas: [options.betas[0], uniform(rng, 0.9, 0.999)] as [number, number] };
+        return { inputs, attrs: radamAttrs(o, 1 + rng.randint(40)) };
       },
     },
     {
       op: ops.lionStep,
       generate: (rng, run) => {
-        const n = size(rng);
-        const { inputs, wd } = common(rng, run, n);
-        inputs.expAvg = tensor(rng, n, small);
-        const lr = uniform(rng, 1e-5, 1e-2);
-        const [b1, b2] = betas(rng);
-        return { inputs, attrs: { lr, paramScale: 1 - lr * wd, beta1: b1, oneMinusBeta1: 1 - b1, beta2: b2, oneMinusBeta2: 1 - b2 } };
+        const { inputs, state, options } = setup(rng, run);
+        state('expAvg', small);
+        return { inputs, attrs: lionAttrs({ ...options, lr: uniform(rng, 1e-5, 1e-2) }) };
       },
     },
-  ] as KernelCase[];
+  ];
 }

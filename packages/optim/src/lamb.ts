@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { AttrsOf, fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
 import { lambStep } from './ops/lamb.js';
 import { checkBetas, checkEps, checkLr, checkRange } from './validate.js';
@@ -15,6 +16,27 @@ export interface LambOptions extends BaseOptions {
   alwaysAdapt: boolean;
   /** The group's step count (timm keeps it per group); set by the optimizer. */
   step?: number;
+}
+
+/** The attributes of a LAMB update at group step `step` (1-based). */
+export function lambAttrs(
+  o: Pick<LambOptions, 'lr' | 'betas' | 'eps' | 'weightDecay' | 'gradAveraging' | 'biasCorrection' | 'alwaysAdapt' | 'trustClip'>,
+  step: number,
+): AttrsOf<typeof fusedOps.LambStep> {
+  const [beta1, beta2] = o.betas;
+  return {
+    lr: o.lr,
+    beta1,
+    beta3: o.gradAveraging ? 1 - beta1 : 1,
+    beta2,
+    oneMinusBeta2: 1 - beta2,
+    eps: o.eps,
+    biasCorrection1: o.biasCorrection ? 1 - beta1 ** step : 1,
+    biasCorrection2Sqrt: o.biasCorrection ? Math.sqrt(1 - beta2 ** step) : 1,
+    weightDecay: o.weightDecay,
+    adapt: o.weightDecay !== 0 || o.alwaysAdapt,
+    trustClip: o.trustClip,
+  };
 }
 
 /**
@@ -65,21 +87,7 @@ export class Lamb extends Optimizer<LambOptions> {
   protected stepGroup(group: ParamGroup<LambOptions>, entries: StepEntry[]): void {
     group.step = (group.step ?? 0) + 1;
     if (entries.length === 0) return;
-    const step = group.step;
-    const [beta1, beta2] = group.betas;
-    const attrs = {
-      lr: group.lr,
-      beta1,
-      beta3: group.gradAveraging ? 1 - beta1 : 1,
-      beta2,
-      oneMinusBeta2: 1 - beta2,
-      eps: group.eps,
-      biasCorrection1: group.biasCorrection ? 1 - beta1 ** step : 1,
-      biasCorrection2Sqrt: group.biasCorrection ? Math.sqrt(1 - beta2 ** step) : 1,
-      weightDecay: group.weightDecay,
-      adapt: group.weightDecay !== 0 || group.alwaysAdapt,
-      trustClip: group.trustClip,
-    };
+    const attrs = lambAttrs(group, group.step);
     const divisor = this.gradDivisor!;
     for (const e of entries) {
       const s = e.state;

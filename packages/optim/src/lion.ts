@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@descent/core';
+import { InvalidArgumentError, type AttrsOf, type fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
 import { lionStep } from './ops/lion.js';
 import { checkBetas, checkRange } from './validate.js';
@@ -7,6 +7,12 @@ import { checkBetas, checkRange } from './validate.js';
 export interface LionOptions extends BaseOptions {
   betas: [number, number];
   weightDecay: number;
+}
+
+/** The attributes of a Lion update. */
+export function lionAttrs(o: Pick<LionOptions, 'lr' | 'betas' | 'weightDecay'>): AttrsOf<typeof fusedOps.LionStep> {
+  const [beta1, beta2] = o.betas;
+  return { lr: o.lr, paramScale: 1 - o.lr * o.weightDecay, beta1, oneMinusBeta1: 1 - beta1, beta2, oneMinusBeta2: 1 - beta2 };
 }
 
 /**
@@ -29,9 +35,7 @@ export class Lion extends Optimizer<LionOptions> {
   }
 
   protected stepGroup(group: ParamGroup<LionOptions>, entries: StepEntry[]): void {
-    const { lr, weightDecay } = group;
-    const [beta1, beta2] = group.betas;
-    const attrs = { lr, paramScale: 1 - lr * weightDecay, beta1, oneMinusBeta1: 1 - beta1, beta2, oneMinusBeta2: 1 - beta2 };
+    const attrs = lionAttrs(group);
     for (const e of entries) {
       const s = e.state;
       this.ensureTensor(s, 'expAvg', e.param);

@@ -3,13 +3,14 @@ import {
   DescentError,
   InvalidArgumentError,
   isHostTensor,
-  type FusedAttrs,
+  StateRecycler,
+  type AttrSpec,
+  type AttrValues,
   type FusedOp,
   type HostTensor,
   type StateDict,
   type StateValue,
 } from '@descent/core';
-import { CpuStateRecycler, ensureCpuKernels } from './cpu-kernels.js';
 
 /** tfjs's `{ name, tensor }` pair (not exported by tfjs-core's index). */
 export interface NamedTensor {
@@ -74,8 +75,13 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
   /** Mutable plain objects; schedulers change `lr` (and others) between steps. */
   paramGroups: ParamGroup<O>[] = [];
   private readonly states = new Map<tf.Variable, ParamState>();
-  /** Reuses the arrays of this optimizer's own old state tensors on cpu (see CpuStateRecycler). */
-  private readonly recycler = new CpuStateRecycler();
+  /**
+   * Lets the cpu kernels write new state into the arrays of this optimizer's own
+   * old state tensors (see StateRecycler in @descent/core). Every state tensor
+   * this optimizer hands out (`state`, `stateDict()`, `getWeights()`) is exposed
+   * to it first, so an array a caller may hold is never overwritten.
+   */
+  private readonly recycler = new StateRecycler();
   /** Constructed without params: variables are adopted on first sight, as tfjs optimizers do. */
   private readonly adoptsVariables: boolean;
 
@@ -94,14 +100,18 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
   }
 
   /**
-   * Per-parameter state, created on a parameter's first step. Its tensors are
-   * replaced by every step. Reading this map turns off the cpu backend's reuse
-   * of old state arrays for this optimizer, so tensors (and `dataSync()` arrays)
-   * taken from it are never overwritten.
+   * Per-parameter state, created on a parameter's first step, like torch's
+   * `optimizer.state`. Its tensors are replaced by every step, and those read
+   * from here (and their `dataSync()` arrays) keep their values: they are handed
+   * out like `stateDict()`'s, never recycled.
    */
-  get state(): Map<tf.Variable, ParamState> {
-    this.recycler.disable();
+  get state(): ReadonlyMap<tf.Variable, Readonly<ParamState>> {
+    for (const s of this.states.values()) this.exposeAll(s);
     return this.states;
+  }
+
+  private exposeAll(s: ParamState): void {
+    for (const v of Object.values(s)) if (v instanceof tf.Tensor) this.recycler.expose(v);
   }
 
   /** Checks options; throws torch's messages. Called for the defaults and for every group. */
@@ -141,7 +151,6 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
    * hold are ignored. Gradients are not disposed.
    */
   step(grads: tf.NamedTensorMap): void {
-    ensureCpuKernels();
     if (this.adoptsVariables) this.adopt(grads);
     this.beforeStep(grads);
     for (const group of this.paramGroups) {
@@ -195,12 +204,12 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
    * Runs `op` (kernel or fallback, per the group's `fused` option) inside a tidy,
    * assigns the new param and replaces the state tensors named in `stateKeys`.
    */
-  protected runUpdate<I extends string, Out extends string>(
-    op: FusedOp<I, Out>,
+  protected runUpdate<I extends string, Out extends string, A extends AttrSpec>(
+    op: FusedOp<I, Out, A>,
     group: ParamGroup<O>,
     entry: StepEntry,
     inputs: () => Record<I, tf.Tensor>,
-    attrs: FusedAttrs,
+    attrs: AttrValues<A>,
     stateKeys: readonly Out[],
   ): void {
     tf.tidy(() => {
@@ -216,7 +225,7 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
         const next = tf.keep(out[key]);
         this.recycler.adopt(next);
         entry.state[key] = next;
-        if (old instanceof tf.Tensor && old !== next) this.recycler.dispose(old);
+        if (old instanceof tf.Tensor && old !== next) this.recycler.release(old);
       }
     });
   }
@@ -317,7 +326,7 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
     for (const [param, i] of index) {
       const s = this.states.get(param);
       if (!s || Object.keys(s).length === 0) continue;
-      for (const v of Object.values(s)) if (v instanceof tf.Tensor) this.recycler.expose(v);
+      this.exposeAll(s);
       state[String(i)] = { ...s };
     }
     return { state, paramGroups };

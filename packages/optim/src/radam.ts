@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { AttrsOf, fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
 import { radamStep } from './ops/radam.js';
 import { checkBetas, checkEps, checkLr, checkRange } from './validate.js';
@@ -7,6 +8,30 @@ export interface RAdamOptions extends BaseOptions {
   betas: [number, number];
   eps: number;
   weightDecay: number;
+}
+
+/** The attributes of a RAdam update at the parameter's step `step` (1-based). */
+export function radamAttrs(o: Pick<RAdamOptions, 'lr' | 'betas' | 'eps' | 'weightDecay'>, step: number): AttrsOf<typeof fusedOps.RadamStep> {
+  const [beta1, beta2] = o.betas;
+  const bc1 = 1 - beta1 ** step;
+  const bc2 = 1 - beta2 ** step;
+  const rhoInf = 2 / (1 - beta2) - 1;
+  const rhoT = rhoInf - (2 * step * beta2 ** step) / bc2;
+  const rectify = rhoT > 5;
+  const rect = rectify ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 1;
+  return {
+    lr: o.lr,
+    beta1,
+    oneMinusBeta1: 1 - beta1,
+    beta2,
+    oneMinusBeta2: 1 - beta2,
+    eps: o.eps,
+    weightDecay: o.weightDecay,
+    biasCorrection1: bc1,
+    biasCorrection2Sqrt: Math.sqrt(bc2),
+    rectify,
+    rect,
+  };
 }
 
 /** torch.optim.RAdam (1.13): the rectified update once `rho_t > 5`, plain momentum SGD before. */
@@ -25,8 +50,6 @@ export class RAdam extends Optimizer<RAdamOptions> {
   }
 
   protected stepGroup(group: ParamGroup<RAdamOptions>, entries: StepEntry[]): void {
-    const { lr, eps, weightDecay } = group;
-    const [beta1, beta2] = group.betas;
     for (const e of entries) {
       const s = e.state;
       if (s.step === undefined) s.step = 0;
@@ -34,25 +57,7 @@ export class RAdam extends Optimizer<RAdamOptions> {
       this.ensureTensor(s, 'expAvgSq', e.param);
       const step = (s.step as number) + 1;
       s.step = step;
-      const bc1 = 1 - beta1 ** step;
-      const bc2 = 1 - beta2 ** step;
-      const rhoInf = 2 / (1 - beta2) - 1;
-      const rhoT = rhoInf - (2 * step * beta2 ** step) / bc2;
-      const rectify = rhoT > 5;
-      const rect = rectify ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 1;
-      const attrs = {
-        lr,
-        beta1,
-        oneMinusBeta1: 1 - beta1,
-        beta2,
-        oneMinusBeta2: 1 - beta2,
-        eps,
-        weightDecay,
-        biasCorrection1: bc1,
-        biasCorrection2Sqrt: Math.sqrt(bc2),
-        rectify,
-        rect,
-      };
+      const attrs = radamAttrs(group, step);
       const inputs = () => ({ param: e.param, grad: e.grad, expAvg: s.expAvg as tf.Tensor, expAvgSq: s.expAvgSq as tf.Tensor });
       this.runUpdate(radamStep, group, e, inputs, attrs, ['expAvg', 'expAvgSq']);
     }

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { AttrsOf, fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
 import { rmspropCenteredMomentumStep, rmspropCenteredStep, rmspropMomentumStep, rmspropStep } from './ops/rmsprop.js';
 import { checkEps, checkLr, checkRange } from './validate.js';
@@ -10,6 +11,11 @@ export interface RMSpropOptions extends BaseOptions {
   momentum: number;
   centered: boolean;
   maximize: boolean;
+}
+
+/** The attributes of an RMSprop update (every variant takes the same). */
+export function rmspropAttrs(o: Pick<RMSpropOptions, 'lr' | 'alpha' | 'eps' | 'weightDecay' | 'momentum' | 'maximize'>): AttrsOf<typeof fusedOps.RmspropStep> {
+  return { lr: o.lr, alpha: o.alpha, oneMinusAlpha: 1 - o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum, maximize: o.maximize };
 }
 
 /** torch.optim.RMSprop (1.13). */
@@ -29,8 +35,8 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   }
 
   protected stepGroup(group: ParamGroup<RMSpropOptions>, entries: StepEntry[]): void {
-    const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
-    const attrs = { lr, alpha, oneMinusAlpha: 1 - alpha, eps, weightDecay, momentum, maximize };
+    const { momentum, centered } = group;
+    const attrs = rmspropAttrs(group);
     for (const e of entries) {
       const s = e.state;
       if (s.step === undefined) s.step = 0;

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@descent/core';
+import { InvalidArgumentError, type AttrsOf, type fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
 import { sgdMomentumStep, sgdStep } from './ops/sgd.js';
 import { checkLr, checkRange } from './validate.js';
@@ -10,6 +10,18 @@ export interface SGDOptions extends BaseOptions {
   weightDecay: number;
   nesterov: boolean;
   maximize: boolean;
+}
+
+type SgdAttrOptions = Pick<SGDOptions, 'lr' | 'weightDecay' | 'maximize'>;
+
+/** The attributes of a plain SGD update. */
+export function sgdAttrs(o: SgdAttrOptions): AttrsOf<typeof fusedOps.SgdStep> {
+  return { lr: o.lr, weightDecay: o.weightDecay, maximize: o.maximize };
+}
+
+/** The attributes of a momentum SGD update; `init` on a parameter's first step (torch's buffer is None). */
+export function sgdMomentumAttrs(o: SgdAttrOptions & Pick<SGDOptions, 'momentum' | 'dampening' | 'nesterov'>, init: boolean): AttrsOf<typeof fusedOps.SgdMomentumStep> {
+  return { ...sgdAttrs(o), momentum: o.momentum, dampeningComplement: 1 - o.dampening, nesterov: o.nesterov, init };
 }
 
 /** torch.optim.SGD (1.13): `lr` is required, as in torch. */
@@ -30,14 +42,13 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected stepGroup(group: ParamGroup<SGDOptions>, entries: StepEntry[]): void {
-    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
     for (const e of entries) {
-      if (momentum === 0) {
-        this.runUpdate(sgdStep, group, e, () => ({ param: e.param, grad: e.grad }), { lr, weightDecay, maximize }, []);
+      if (group.momentum === 0) {
+        this.runUpdate(sgdStep, group, e, () => ({ param: e.param, grad: e.grad }), sgdAttrs(group), []);
         continue;
       }
       const buf = e.state.momentumBuffer as tf.Tensor | undefined;
-      const attrs = { lr, weightDecay, maximize, momentum, dampeningComplement: 1 - dampening, nesterov, init: buf === undefined };
+      const attrs = sgdMomentumAttrs(group, buf === undefined);
       this.runUpdate(sgdMomentumStep, group, e, () => ({ param: e.param, grad: e.grad, momentumBuffer: buf ?? e.grad }), attrs, ['momentumBuffer']);
     }
   }

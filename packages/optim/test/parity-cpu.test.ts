@@ -5,9 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '@descent/core';
+import { registerCpuFusedKernels, useBackend } from '@descent/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerCpuKernels } from '../src/index.js';
 import { torchParityTests, type TorchParityFixtures } from '../src/testing.js';
 
 const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'optim.json'), 'utf8')) as TorchParityFixtures;
@@ -15,7 +14,7 @@ const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', '
 describe(`torch ${fixtures.torch} parity on cpu`, () => {
   beforeAll(async () => {
     await useBackend('cpu');
-    registerCpuKernels();
+    registerCpuFusedKernels();
   });
   for (const t of torchParityTests(fixtures)) {
     it(t.name, async () => {

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend } from '@descent/core';
-import { registerCpuKernels } from '../src/index.js';
+import { registerCpuFusedKernels, useBackend } from '@descent/core';
 
 export async function cpu(): Promise<void> {
   await useBackend('cpu');
-  registerCpuKernels();
+  registerCpuFusedKernels();
 }
 
 let n = 0;

@@ -1,18 +1,43 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { DescentError, type FusedAttrs, type FusedKernelArgs, type FusedKernelFunc } from '@descent/core';
-import { heapMemory, offsetOf, optimExportsFor, type HeapBackend, type OptimExports } from './module.js';
+import {
+  DescentError,
+  fusedOps,
+  type AttrSpec,
+  type FusedKernelArgs,
+  type FusedKernelFunc,
+  type FusedOpDeclaration,
+} from '@descent/core';
+import { OPTIM_SIGNATURES } from './generated/optim-signatures.js';
+import { heapMemory, offsetOf, optimExportsFor, type HeapBackend } from './module.js';
 
 // Each kernel makes its outputs with makeOutput, then hands the wasm module the
 // byte offsets of inputs and outputs: the update runs in tfjs's heap with no
 // copy through JS and no write into an input. Offsets are stable when the heap
 // grows, so allocating outputs first is safe. Attributes go in as f32
 // parameters: the call rounds each once, as KERNELS.md asks.
+//
+// A kernel binds every parameter of its wasm export by name (the names and
+// types come from asm/optim.ts through generated/optim-signatures.ts), so the
+// argument order is the module's own, and a binding to an input, output or
+// attribute the op does not declare, or of the wrong kind, fails to compile.
 
-/** Calls the op's export with (input offsets, output offsets, n, attrs). */
-type Call = (k: OptimExports, x: number[], o: number[], n: number, a: FusedAttrs) => void;
+type Signatures = typeof OPTIM_SIGNATURES;
+export type OptimExportName = keyof Signatures;
+type Param<E extends OptimExportName> = Signatures[E][number];
+type BoolAttr<A extends AttrSpec> = { [K in keyof A]: A[K] extends 'bool' ? K : never }[keyof A] & string;
+type F32Attr<A extends AttrSpec> = { [K in keyof A]: A[K] extends 'f32' ? K : never }[keyof A] & string;
 
-const b = (v: unknown): number => (v === true ? 1 : 0);
-const num = (a: FusedAttrs, key: string): number => a[key] as number;
+/** What a parameter of AssemblyScript type `T` may be bound to. `0` is a null pointer or a false flag. */
+type Source<T, I extends string, O extends string, A extends AttrSpec> = T extends 'usize'
+  ? `in:${I}` | `out:${O}` | 0
+  : T extends 'u32'
+    ? 'n' | `attr:${BoolAttr<A>}` | 0 | 1
+    : `attr:${F32Attr<A>}` | number;
+
+/** A binding for every parameter of export `E`, by parameter name. */
+export type Binding<E extends OptimExportName, I extends string, O extends string, A extends AttrSpec> = {
+  [P in Param<E> as P[0]]: Source<P[1], I, O, A>;
+};
 
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, d) => a * d, 1);
@@ -21,146 +46,120 @@ function sizeOf(shape: readonly number[]): number {
 /**
  * A fused kernel for tfjs-wasm: checks that every input is float32 of the
  * param's size (the module must never read or write past a tensor), allocates
- * the outputs and calls the module.
+ * the outputs and calls export `exportName` with each parameter from its binding.
  */
-function heapKernel(op: string, inputs: readonly string[], outputs: readonly string[], call: Call, scalars: readonly string[] = []): FusedKernelFunc<string> {
-  return ({ inputs: ins, attrs, backend }: FusedKernelArgs<string>): tf.TensorInfo[] => {
+export function heapKernel<E extends OptimExportName, I extends string, O extends string, A extends AttrSpec>(
+  decl: FusedOpDeclaration<I, O, A>,
+  exportName: E,
+  binding: Binding<E, I, O, A>,
+): FusedKernelFunc<I, O, A> {
+  const params = OPTIM_SIGNATURES[exportName].map(([name]) => (binding as Record<string, string | number>)[name]);
+  return ({ inputs, attrs, backend }: FusedKernelArgs<I, A>) => {
     const be = backend as unknown as HeapBackend;
-    const shape = [...ins.param.shape];
+    const first = inputs[decl.inputs[0]];
+    const shape = [...first.shape];
     const n = sizeOf(shape);
-    for (const name of inputs) {
-      const t = ins[name];
-      const want = scalars.includes(name) ? 1 : n;
-      if (t.dtype !== 'float32') throw new DescentError(`${op}: input ${name} must be float32, got ${t.dtype}`);
+    for (const name of decl.inputs) {
+      const t = inputs[name];
+      const want = decl.scalarInputs.includes(name) ? 1 : n;
+      if (t.dtype !== 'float32') throw new DescentError(`${decl.name}: input ${name} must be float32, got ${t.dtype}`);
       if (sizeOf(t.shape) !== want) {
-        throw new DescentError(`${op}: input ${name} has shape [${t.shape}] (${sizeOf(t.shape)} values), expected ${want} values like param [${shape}]`);
+        throw new DescentError(`${decl.name}: input ${name} has shape [${t.shape}] (${sizeOf(t.shape)} values), expected ${want} values like ${decl.inputs[0]} [${shape}]`);
       }
     }
-    const k = optimExportsFor(heapMemory(be));
-    const outs = outputs.map(() => be.makeOutput(shape, 'float32') as unknown as tf.TensorInfo);
-    call(
-      k,
-      inputs.map((name) => offsetOf(be, ins[name])),
-      outs.map((t) => offsetOf(be, t)),
-      n,
-      attrs,
-    );
+    const k = optimExportsFor(heapMemory(be)) as unknown as Record<string, (...args: number[]) => void>;
+    const outs = {} as Record<O, tf.TensorInfo>;
+    for (const name of decl.outputs) outs[name] = be.makeOutput(shape, 'float32') as unknown as tf.TensorInfo;
+    const values = attrs as Record<string, number | boolean>;
+    const args = params.map((src) => {
+      if (typeof src === 'number') return src;
+      if (src === 'n') return n;
+      const [kind, name] = src.split(':');
+      if (kind === 'in') return offsetOf(be, inputs[name as I]);
+      if (kind === 'out') return offsetOf(be, outs[name as O]);
+      const v = values[name];
+      return v === true ? 1 : v === false ? 0 : v;
+    });
+    k[exportName](...args);
     return outs;
   };
 }
 
-const P = ['param', 'grad'] as const;
+const ops = fusedOps;
 
-/** Every optim op of packages/optim/KERNELS.md: name, inputs, outputs, call. */
-export const OPTIM_KERNELS: ReadonlyArray<readonly [string, readonly string[], readonly string[], Call, (readonly string[])?]> = [
-  ['SgdStep', P, ['param'], (k, [p, g], [po], n, a) => k.sgd(p, g, po, n, b(a.maximize), num(a, 'weightDecay'), num(a, 'lr'))],
-  [
-    'SgdMomentumStep',
-    [...P, 'momentumBuffer'],
-    ['param', 'momentumBuffer'],
-    (k, [p, g, buf], [po, bo], n, a) =>
-      k.sgdMomentum(p, g, buf, po, bo, n, b(a.maximize), num(a, 'weightDecay'), num(a, 'lr'), num(a, 'momentum'), num(a, 'dampeningComplement'), b(a.nesterov), b(a.init)),
-  ],
-  ...([false, true] as const).map(
-    (ams) =>
-      [
-        ams ? 'AdamAmsgradStep' : 'AdamStep',
-        [...P, 'expAvg', 'expAvgSq', ...(ams ? ['maxExpAvgSq'] : [])],
-        ['param', 'expAvg', 'expAvgSq', ...(ams ? ['maxExpAvgSq'] : [])],
-        ((k, [p, g, m, v, vmax = 0], [po, mo, vo, vmaxo = 0], n, a) =>
-          k.adam(
-            p, g, m, v, vmax, po, mo, vo, vmaxo, n, b(ams), b(a.maximize),
-            num(a, 'weightDecay'), num(a, 'paramScale'), num(a, 'beta1'), num(a, 'oneMinusBeta1'), num(a, 'beta2'),
-            num(a, 'oneMinusBeta2'), num(a, 'eps'), num(a, 'stepSize'), num(a, 'biasCorrection2Sqrt'),
-          )) as Call,
-      ] as const,
-  ),
-  [
-    'LambStep',
-    [...P, 'expAvg', 'expAvgSq', 'gradDivisor'],
-    ['param', 'expAvg', 'expAvgSq'],
-    (k, [p, g, m, v, div], [po, mo, vo], n, a) =>
-      k.lamb(
-        p, g, m, v, div, po, mo, vo, n, num(a, 'lr'), num(a, 'beta1'), num(a, 'beta3'), num(a, 'beta2'), num(a, 'oneMinusBeta2'),
-        num(a, 'eps'), num(a, 'biasCorrection1'), num(a, 'biasCorrection2Sqrt'), num(a, 'weightDecay'), b(a.adapt), b(a.trustClip),
-      ),
-    ['gradDivisor'],
-  ],
-  [
-    'AdagradStep',
-    [...P, 'sum'],
-    ['param', 'sum'],
-    (k, [p, g, s], [po, so], n, a) => k.adagrad(p, g, s, po, so, n, b(a.maximize), num(a, 'weightDecay'), num(a, 'clr'), num(a, 'eps')),
-  ],
-  ...([
-    ['RmspropStep', false, false],
-    ['RmspropCenteredStep', true, false],
-    ['RmspropMomentumStep', false, true],
-    ['RmspropCenteredMomentumStep', true, true],
-  ] as const).map(
-    ([name, centered, momentum]) =>
-      [
-        name,
-        [...P, 'squareAvg', ...(centered ? ['gradAvg'] : []), ...(momentum ? ['momentumBuffer'] : [])],
-        ['param', 'squareAvg', ...(centered ? ['gradAvg'] : []), ...(momentum ? ['momentumBuffer'] : [])],
-        ((k, x, o, n, a) => {
-          const [p, g, sq] = x;
-          const [po, sqo] = o;
-          const ga = centered ? x[3] : 0;
-          const gao = centered ? o[2] : 0;
-          const buf = momentum ? x[x.length - 1] : 0;
-          const bo = momentum ? o[o.length - 1] : 0;
-          k.rmsprop(
-            p, g, sq, ga, buf, po, sqo, gao, bo, n, b(centered), b(momentum), b(a.maximize), num(a, 'weightDecay'), num(a, 'lr'),
-            num(a, 'alpha'), num(a, 'oneMinusAlpha'), num(a, 'eps'), num(a, 'momentum') ?? 0,
-          );
-        }) as Call,
-      ] as const,
-  ),
-  [
-    'AdadeltaStep',
-    [...P, 'squareAvg', 'accDelta'],
-    ['param', 'squareAvg', 'accDelta'],
-    (k, [p, g, sq, acc], [po, sqo, acco], n, a) =>
-      k.adadelta(p, g, sq, acc, po, sqo, acco, n, b(a.maximize), num(a, 'weightDecay'), num(a, 'lr'), num(a, 'rho'), num(a, 'oneMinusRho'), num(a, 'eps')),
-  ],
-  [
-    'AdamaxStep',
-    [...P, 'expAvg', 'expInf'],
-    ['param', 'expAvg', 'expInf'],
-    (k, [p, g, m, u], [po, mo, uo], n, a) =>
-      k.adamax(p, g, m, u, po, mo, uo, n, b(a.maximize), num(a, 'weightDecay'), num(a, 'beta1'), num(a, 'oneMinusBeta1'), num(a, 'beta2'), num(a, 'eps'), num(a, 'clr')),
-  ],
-  [
-    'NadamStep',
-    [...P, 'expAvg', 'expAvgSq'],
-    ['param', 'expAvg', 'expAvgSq'],
-    (k, [p, g, m, v], [po, mo, vo], n, a) =>
-      k.nadam(
-        p, g, m, v, po, mo, vo, n, num(a, 'weightDecay'), num(a, 'beta1'), num(a, 'oneMinusBeta1'), num(a, 'beta2'), num(a, 'oneMinusBeta2'),
-        num(a, 'eps'), num(a, 'biasCorrection2'), num(a, 'gradCoef'), num(a, 'avgCoef'),
-      ),
-  ],
-  [
-    'RadamStep',
-    [...P, 'expAvg', 'expAvgSq'],
-    ['param', 'expAvg', 'expAvgSq'],
-    (k, [p, g, m, v], [po, mo, vo], n, a) =>
-      k.radam(
-        p, g, m, v, po, mo, vo, n, num(a, 'weightDecay'), num(a, 'lr'), num(a, 'beta1'), num(a, 'oneMinusBeta1'), num(a, 'beta2'),
-        num(a, 'oneMinusBeta2'), num(a, 'eps'), num(a, 'biasCorrection1'), num(a, 'biasCorrection2Sqrt'), b(a.rectify), (a.rect as number) ?? 0,
-      ),
-  ],
-  [
-    'LionStep',
-    [...P, 'expAvg'],
-    ['param', 'expAvg'],
-    (k, [p, g, m], [po, mo], n, a) =>
-      k.lion(p, g, m, po, mo, n, num(a, 'lr'), num(a, 'paramScale'), num(a, 'beta1'), num(a, 'oneMinusBeta1'), num(a, 'beta2'), num(a, 'oneMinusBeta2')),
-  ],
-];
+/** An op's declaration and its kernel, with the op's own types erased for the registry. */
+export type KernelEntry = [FusedOpDeclaration, FusedKernelFunc];
 
-/** The wasm-heap kernel of each optim op, by op name. */
-export function optimKernelFuncs(): Array<[string, FusedKernelFunc<string>]> {
-  return OPTIM_KERNELS.map(([name, ins, outs, call, scalars]) => [name, heapKernel(name, ins, outs, call, scalars)]);
+function entry<E extends OptimExportName, I extends string, O extends string, A extends AttrSpec>(
+  decl: FusedOpDeclaration<I, O, A>,
+  exportName: E,
+  binding: Binding<E, I, O, A>,
+): KernelEntry {
+  return [decl, heapKernel(decl, exportName, binding)] as unknown as KernelEntry;
+}
+
+const adamBase = {
+  p: 'in:param', g: 'in:grad', m: 'in:expAvg', v: 'in:expAvgSq', po: 'out:param', mo: 'out:expAvg', vo: 'out:expAvgSq', n: 'n',
+  maximize: 'attr:maximize', wd_: 'attr:weightDecay', scale_: 'attr:paramScale', b1_: 'attr:beta1', c1_: 'attr:oneMinusBeta1',
+  b2_: 'attr:beta2', c2_: 'attr:oneMinusBeta2', eps_: 'attr:eps', stepSize_: 'attr:stepSize', bc2_: 'attr:biasCorrection2Sqrt',
+} as const;
+
+const rmsBase = {
+  p: 'in:param', g: 'in:grad', sq: 'in:squareAvg', po: 'out:param', sqo: 'out:squareAvg', n: 'n', maximize: 'attr:maximize',
+  wd_: 'attr:weightDecay', lr_: 'attr:lr', alpha_: 'attr:alpha', c_: 'attr:oneMinusAlpha', eps_: 'attr:eps', mu_: 'attr:momentum',
+} as const;
+const noCenter = { ga: 0, gao: 0, centered: 0 } as const;
+const center = { ga: 'in:gradAvg', gao: 'out:gradAvg', centered: 1 } as const;
+const noMomentum = { b: 0, bo: 0, momentum: 0 } as const;
+const withMomentum = { b: 'in:momentumBuffer', bo: 'out:momentumBuffer', momentum: 1 } as const;
+
+/** The wasm-heap kernel of every optim op (packages/optim/KERNELS.md). */
+export function optimKernels(): KernelEntry[] {
+  return [
+    entry(ops.SgdStep, 'sgd', { p: 'in:param', g: 'in:grad', po: 'out:param', n: 'n', maximize: 'attr:maximize', wd_: 'attr:weightDecay', lr_: 'attr:lr' }),
+    entry(ops.SgdMomentumStep, 'sgdMomentum', {
+      p: 'in:param', g: 'in:grad', b: 'in:momentumBuffer', po: 'out:param', bo: 'out:momentumBuffer', n: 'n',
+      maximize: 'attr:maximize', wd_: 'attr:weightDecay', lr_: 'attr:lr', mu_: 'attr:momentum', damp_: 'attr:dampeningComplement',
+      nesterov: 'attr:nesterov', init: 'attr:init',
+    }),
+    entry(ops.AdamStep, 'adam', { ...adamBase, vmax: 0, vmaxo: 0, amsgrad: 0 }),
+    entry(ops.AdamAmsgradStep, 'adam', { ...adamBase, vmax: 'in:maxExpAvgSq', vmaxo: 'out:maxExpAvgSq', amsgrad: 1 }),
+    entry(ops.LambStep, 'lamb', {
+      p: 'in:param', g: 'in:grad', m: 'in:expAvg', v: 'in:expAvgSq', div: 'in:gradDivisor', po: 'out:param', mo: 'out:expAvg',
+      vo: 'out:expAvgSq', n: 'n', lr_: 'attr:lr', b1_: 'attr:beta1', b3_: 'attr:beta3', b2_: 'attr:beta2', c2_: 'attr:oneMinusBeta2',
+      eps_: 'attr:eps', bc1_: 'attr:biasCorrection1', bc2_: 'attr:biasCorrection2Sqrt', wd_: 'attr:weightDecay', adapt: 'attr:adapt',
+      trustClip: 'attr:trustClip',
+    }),
+    entry(ops.AdagradStep, 'adagrad', {
+      p: 'in:param', g: 'in:grad', s: 'in:sum', po: 'out:param', so: 'out:sum', n: 'n', maximize: 'attr:maximize',
+      wd_: 'attr:weightDecay', clr_: 'attr:clr', eps_: 'attr:eps',
+    }),
+    entry(ops.RmspropStep, 'rmsprop', { ...rmsBase, ...noCenter, ...noMomentum }),
+    entry(ops.RmspropCenteredStep, 'rmsprop', { ...rmsBase, ...center, ...noMomentum }),
+    entry(ops.RmspropMomentumStep, 'rmsprop', { ...rmsBase, ...noCenter, ...withMomentum }),
+    entry(ops.RmspropCenteredMomentumStep, 'rmsprop', { ...rmsBase, ...center, ...withMomentum }),
+    entry(ops.AdadeltaStep, 'adadelta', {
+      p: 'in:param', g: 'in:grad', sq: 'in:squareAvg', acc: 'in:accDelta', po: 'out:param', sqo: 'out:squareAvg', acco: 'out:accDelta',
+      n: 'n', maximize: 'attr:maximize', wd_: 'attr:weightDecay', lr_: 'attr:lr', rho_: 'attr:rho', c_: 'attr:oneMinusRho', eps_: 'attr:eps',
+    }),
+    entry(ops.AdamaxStep, 'adamax', {
+      p: 'in:param', g: 'in:grad', m: 'in:expAvg', u: 'in:expInf', po: 'out:param', mo: 'out:expAvg', uo: 'out:expInf', n: 'n',
+      maximize: 'attr:maximize', wd_: 'attr:weightDecay', b1_: 'attr:beta1', c1_: 'attr:oneMinusBeta1', b2_: 'attr:beta2', eps_: 'attr:eps',
+      clr_: 'attr:clr',
+    }),
+    entry(ops.NadamStep, 'nadam', {
+      p: 'in:param', g: 'in:grad', m: 'in:expAvg', v: 'in:expAvgSq', po: 'out:param', mo: 'out:expAvg', vo: 'out:expAvgSq', n: 'n',
+      wd_: 'attr:weightDecay', b1_: 'attr:beta1', c1_: 'attr:oneMinusBeta1', b2_: 'attr:beta2', c2_: 'attr:oneMinusBeta2', eps_: 'attr:eps',
+      bc2_: 'attr:biasCorrection2', gradCoef_: 'attr:gradCoef', avgCoef_: 'attr:avgCoef',
+    }),
+    entry(ops.RadamStep, 'radam', {
+      p: 'in:param', g: 'in:grad', m: 'in:expAvg', v: 'in:expAvgSq', po: 'out:param', mo: 'out:expAvg', vo: 'out:expAvgSq', n: 'n',
+      wd_: 'attr:weightDecay', lr_: 'attr:lr', b1_: 'attr:beta1', c1_: 'attr:oneMinusBeta1', b2_: 'attr:beta2', c2_: 'attr:oneMinusBeta2',
+      eps_: 'attr:eps', bc1_: 'attr:biasCorrection1', bc2_: 'attr:biasCorrection2Sqrt', rectify: 'attr:rectify', rect_: 'attr:rect',
+    }),
+    entry(ops.LionStep, 'lion', {
+      p: 'in:param', g: 'in:grad', m: 'in:expAvg', po: 'out:param', mo: 'out:expAvg', n: 'n', lr_: 'attr:lr', scale_: 'attr:paramScale',
+      b1_: 'attr:beta1', c1_: 'attr:oneMinusBeta1', b2_: 'attr:beta2', c2_: 'attr:oneMinusBeta2',
+    }),
+  ];
 }

@@ -2,21 +2,10 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { DescentError } from '@descent/core';
 import { OPTIM_WASM_PLAIN, OPTIM_WASM_SHARED } from './generated/optim-wasm.js';
 import { KernelPool, POINTER_ARGS } from './pool.js';
+import type { OPTIM_SIGNATURES } from './generated/optim-signatures.js';
 
-/** Exports of asm/optim.ts: pointers are byte offsets into tfjs-wasm's heap, flags are 0/1. */
-export interface OptimExports {
-  sgd(p: number, g: number, po: number, n: number, maximize: number, wd: number, lr: number): void;
-  sgdMomentum(...args: number[]): void;
-  adam(...args: number[]): void;
-  lamb(...args: number[]): void;
-  adagrad(...args: number[]): void;
-  rmsprop(...args: number[]): void;
-  adadelta(...args: number[]): void;
-  adamax(...args: number[]): void;
-  nadam(...args: number[]): void;
-  radam(...args: number[]): void;
-  lion(...args: number[]): void;
-}
+/** Exports of asm/optim.ts: pointers are byte offsets into tfjs-wasm's heap, flags are 0/1 (see generated/optim-signatures.ts). */
+export type OptimExports = { [K in keyof typeof OPTIM_SIGNATURES]: (...args: number[]) => void };
 
 /** What these kernels use of tfjs-wasm's `BackendWasm`. */
 export interface HeapBackend {

@@ -2,6 +2,7 @@ import { DescentError } from '@descent/core';
 import { isNode } from '../wasm-paths.js';
 import { startWorker, type PoolWorker } from './pool-worker.js';
 import type { OptimExports } from './module.js';
+import { OPTIM_SIGNATURES } from './generated/optim-signatures.js';
 
 // Runs the optimizer kernels on several threads over tfjs-wasm's heap, when
 // that heap is a shared memory (tfjs-wasm with threads). Each worker has its
@@ -12,19 +13,15 @@ import type { OptimExports } from './module.js';
 // is computed by the same code wherever the part boundaries fall, so results
 // are bit-identical to one thread.
 
-/** How many byte-offset arguments come before `n` in each elementwise export of asm/optim.ts. */
-export const POINTER_ARGS: Readonly<Record<string, number>> = {
-  sgd: 3,
-  sgdMomentum: 5,
-  adam: 9,
-  adagrad: 5,
-  rmsprop: 9,
-  adadelta: 7,
-  adamax: 7,
-  nadam: 7,
-  radam: 7,
-  lion: 5,
-};
+/**
+ * How many byte-offset arguments come before `n` in each elementwise export of
+ * asm/optim.ts (from its generated signatures; LAMB reduces, so it is not split).
+ */
+export const POINTER_ARGS: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(OPTIM_SIGNATURES)
+    .filter(([name]) => name !== 'lamb')
+    .map(([name, params]) => [name, params.findIndex(([p]) => p === 'n')]),
+);
 
 /** Below this many elements a wake-up of the workers costs more than it saves. */
 export const MIN_PARALLEL = 1 << 15;

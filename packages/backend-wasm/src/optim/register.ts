@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { kernelNameOf, registerFusedKernel } from '@descent/core';
 import { heapMemory, optimExportsFor, type HeapBackend } from './module.js';
-import { optimKernelFuncs } from './kernels.js';
+import { optimKernels, type KernelEntry } from './kernels.js';
+
+let entries: KernelEntry[] | undefined;
 
 /** The optim ops (packages/optim/KERNELS.md) that have a wasm-heap kernel here. */
-export const optimKernelNames: readonly string[] = optimKernelFuncs().map(([name]) => name);
-
-let funcs: Array<[string, unknown]> | undefined;
+export const optimKernelNames: readonly string[] = optimKernels().map(([decl]) => decl.name);
 
 /**
  * Registers the AssemblyScript kernels of every @descent/optim fused op for the
@@ -21,10 +21,10 @@ export function registerOptimKernels(): boolean {
   } catch {
     return false;
   }
-  funcs ??= optimKernelFuncs();
-  for (const [name, kernel] of funcs) {
-    if (tf.getKernel(kernelNameOf(name), 'wasm')?.kernelFunc === kernel) continue;
-    registerFusedKernel(name, 'wasm', kernel as never);
+  entries ??= optimKernels();
+  for (const [decl, kernel] of entries) {
+    if (tf.getKernel(kernelNameOf(decl.name), 'wasm')) continue;
+    registerFusedKernel(decl, 'wasm', kernel);
   }
   return true;
 }

@@ -6,14 +6,15 @@
 // Both use a grid-stride loop over at most MAX_GROUPS workgroups, so the
 // second dispatch reduces at most MAX_GROUPS partials, one per invocation.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { FusedKernelArgs, FusedKernelFunc } from '@descent/core';
+import { fusedOps, type FusedKernelFunc } from '@descent/core';
 import { WORKGROUP, bindings, flagKey, scalarUniforms, uniformStruct } from './elementwise.js';
 import { getPipeline, makeBindGroup } from './pipeline.js';
-import { checkBackend, gpuBuffer, newOutput, recordDispatch } from './tfjs-webgpu.js';
+import { checkBackend, gpuBuffer, newOutput, recordDispatch } from '../tfjs-webgpu.js';
 
 const MAX_GROUPS = WORKGROUP;
-const INPUTS = ['param', 'grad', 'expAvg', 'expAvgSq', 'gradDivisor'] as const;
-const OUTPUTS = ['param', 'expAvg', 'expAvgSq'] as const;
+const LAMB = fusedOps.LambStep;
+const INPUTS = LAMB.inputs;
+const OUTPUTS = LAMB.outputs;
 const SCALARS = ['lr', 'beta1', 'beta3', 'beta2', 'oneMinusBeta2', 'eps', 'biasCorrection1', 'biasCorrection2Sqrt', 'weightDecay'] as const;
 const HEADER = ['n: u32', 'groups: u32'];
 /** Storage buffers of the first dispatch: the inputs, the outputs and the partial sums. */
@@ -97,14 +98,18 @@ ${ENTRY}
 `;
 }
 
-export const lambKernel: FusedKernelFunc<string> = ({ inputs, attrs, backend }: FusedKernelArgs<string>): tf.TensorInfo[] => {
+type LambKernel = FusedKernelFunc<(typeof INPUTS)[number], (typeof OUTPUTS)[number], typeof LAMB.attrs>;
+
+/** The outputs by name, from a list in declaration order. */
+const named = (list: tf.TensorInfo[]) => ({ param: list[0], expAvg: list[1], expAvgSq: list[2] });
+
+export const lambKernel: LambKernel = ({ inputs, attrs, backend }) => {
   const be = checkBackend(backend);
   const shape = [...inputs.param.shape];
   const n = shape.reduce((a, b) => a * b, 1);
-  if (n === 0) return OUTPUTS.map(() => be.makeTensorInfo(shape, 'float32', new Float32Array(0)));
-  const adapt = attrs.adapt === true;
+  if (n === 0) return named(OUTPUTS.map(() => be.makeTensorInfo(shape, 'float32', new Float32Array(0))));
+  const { adapt, trustClip } = attrs;
   const decay = attrs.weightDecay !== 0;
-  const trustClip = attrs.trustClip === true;
   const ins = INPUTS.map((name) => inputs[name]);
   const inBuffers = ins.map((t) => gpuBuffer(be, t));
   const outs = OUTPUTS.map(() => newOutput(be, shape));
@@ -132,5 +137,5 @@ export const lambKernel: FusedKernelFunc<string> = ({ inputs, attrs, backend }: 
     recordDispatch(be, 'DescentLambStep', second.pipeline, secondGroup, [groups, 1], [ins[0], outs[0], partials]);
     be.disposeData(partials.dataId);
   }
-  return outs;
+  return named(outs);
 };

@@ -2,8 +2,8 @@
 // packages/optim/KERNELS.md in its evaluation order. Inputs are read as
 // `<name>[i]`, attributes as `f.<name>` (f32 uniforms), outputs written to
 // `out_<name>[i]`; `R()` rounds a value torch keeps as a float32 tensor.
-import type { FusedAttrs } from '@descent/core';
-import type { ElementwiseSpec } from './elementwise.js';
+import { fusedOps as ops, type FusedAttrs } from '@descent/core';
+import { elementwise, type ElementwiseSpec } from './elementwise.js';
 
 type Flags = Record<string, boolean>;
 
@@ -17,20 +17,16 @@ function grad(flags: Flags): string {
   ${flags.decay ? 'g = R(g + f.weightDecay * p);' : ''}`;
 }
 
-const sgd: ElementwiseSpec = {
-  name: 'SgdStep',
-  inputs: ['param', 'grad'],
-  outputs: ['param'],
+const sgd = elementwise({
+  decl: ops.SgdStep,
   scalars: ['lr', 'weightDecay'],
   flags: gradFlags,
   body: (fl) => `${grad(fl)}
   out_param[i] = p - f.lr * g;`,
-};
+});
 
-const sgdMomentum: ElementwiseSpec = {
-  name: 'SgdMomentumStep',
-  inputs: ['param', 'grad', 'momentumBuffer'],
-  outputs: ['param', 'momentumBuffer'],
+const sgdMomentum = elementwise({
+  decl: ops.SgdMomentumStep,
   scalars: ['lr', 'weightDecay', 'momentum', 'dampeningComplement'],
   flags: (a) => ({ ...gradFlags(a), nesterov: a.nesterov === true, init: a.init === true }),
   // With init, the momentumBuffer input is a placeholder and is never read.
@@ -39,14 +35,11 @@ const sgdMomentum: ElementwiseSpec = {
   let d = ${fl.nesterov ? 'g + f.momentum * b' : 'b'};
   out_momentumBuffer[i] = b;
   out_param[i] = p - f.lr * d;`,
-};
+});
 
 function adam(amsgrad: boolean): ElementwiseSpec {
-  const extra = amsgrad ? ['maxExpAvgSq'] : [];
-  return {
-    name: amsgrad ? 'AdamAmsgradStep' : 'AdamStep',
-    inputs: ['param', 'grad', 'expAvg', 'expAvgSq', ...extra],
-    outputs: ['param', 'expAvg', 'expAvgSq', ...extra],
+  return elementwise({
+    decl: amsgrad ? ops.AdamAmsgradStep : ops.AdamStep,
     scalars: ['weightDecay', 'paramScale', 'beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'eps', 'stepSize', 'biasCorrection2Sqrt'],
     flags: gradFlags,
     body: (fl) => `${grad(fl)}
@@ -57,29 +50,24 @@ function adam(amsgrad: boolean): ElementwiseSpec {
   out_expAvg[i] = m;
   out_expAvgSq[i] = v;
   out_param[i] = p * f.paramScale - (f.stepSize * m) / denom;`,
-  };
+  });
 }
 
-const adagrad: ElementwiseSpec = {
-  name: 'AdagradStep',
-  inputs: ['param', 'grad', 'sum'],
-  outputs: ['param', 'sum'],
+const adagrad = elementwise({
+  decl: ops.AdagradStep,
   scalars: ['clr', 'weightDecay', 'eps'],
   flags: gradFlags,
   body: (fl) => `${grad(fl)}
   let s = R(sum[i] + g * g);
   out_sum[i] = s;
   out_param[i] = p - (f.clr * g) / (sqrt(s) + f.eps);`,
-};
+});
 
 function rmsprop(centered: boolean, momentum: boolean): ElementwiseSpec {
-  const state = ['squareAvg', ...(centered ? ['gradAvg'] : []), ...(momentum ? ['momentumBuffer'] : [])];
-  const name = `Rmsprop${centered ? 'Centered' : ''}${momentum ? 'Momentum' : ''}Step`;
-  return {
-    name,
-    inputs: ['param', 'grad', ...state],
-    outputs: ['param', ...state],
-    scalars: ['lr', 'alpha', 'oneMinusAlpha', 'eps', 'weightDecay', ...(momentum ? ['momentum'] : [])],
+  const decls = [ops.RmspropStep, ops.RmspropMomentumStep, ops.RmspropCenteredStep, ops.RmspropCenteredMomentumStep] as const;
+  return elementwise({
+    decl: decls[(centered ? 2 : 0) + (momentum ? 1 : 0)],
+    scalars: ['lr', 'alpha', 'oneMinusAlpha', 'eps', 'weightDecay', ...(momentum ? (['momentum'] as const) : [])],
     flags: gradFlags,
     body: (fl) => `${grad(fl)}
   let sq = R(squareAvg[i] * f.alpha + (f.oneMinusAlpha * g) * g);
@@ -99,13 +87,11 @@ function rmsprop(centered: boolean, momentum: boolean): ElementwiseSpec {
   out_param[i] = p - f.lr * b;`
       : 'out_param[i] = p - (f.lr * g) / avg;'
   }`,
-  };
+  });
 }
 
-const adadelta: ElementwiseSpec = {
-  name: 'AdadeltaStep',
-  inputs: ['param', 'grad', 'squareAvg', 'accDelta'],
-  outputs: ['param', 'squareAvg', 'accDelta'],
+const adadelta = elementwise({
+  decl: ops.AdadeltaStep,
   scalars: ['lr', 'rho', 'oneMinusRho', 'eps', 'weightDecay'],
   flags: gradFlags,
   body: (fl) => `${grad(fl)}
@@ -115,12 +101,10 @@ const adadelta: ElementwiseSpec = {
   out_squareAvg[i] = sq;
   out_accDelta[i] = acc * f.rho + (f.oneMinusRho * delta) * delta;
   out_param[i] = p - f.lr * delta;`,
-};
+});
 
-const adamax: ElementwiseSpec = {
-  name: 'AdamaxStep',
-  inputs: ['param', 'grad', 'expAvg', 'expInf'],
-  outputs: ['param', 'expAvg', 'expInf'],
+const adamax = elementwise({
+  decl: ops.AdamaxStep,
   scalars: ['beta1', 'oneMinusBeta1', 'beta2', 'eps', 'weightDecay', 'clr'],
   flags: gradFlags,
   body: (fl) => `${grad(fl)}
@@ -129,15 +113,13 @@ const adamax: ElementwiseSpec = {
   out_expAvg[i] = m;
   out_expInf[i] = u;
   out_param[i] = p - (f.clr * m) / u;`,
-};
+});
 
 // NAdam and RAdam have no `maximize` in torch 1.13.
 const decayOnly = (a: FusedAttrs): Flags => ({ maximize: false, decay: a.weightDecay !== 0 });
 
-const nadam: ElementwiseSpec = {
-  name: 'NadamStep',
-  inputs: ['param', 'grad', 'expAvg', 'expAvgSq'],
-  outputs: ['param', 'expAvg', 'expAvgSq'],
+const nadam = elementwise({
+  decl: ops.NadamStep,
   scalars: ['beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'eps', 'weightDecay', 'biasCorrection2', 'gradCoef', 'avgCoef'],
   flags: decayOnly,
   body: (fl) => `${grad(fl)}
@@ -148,12 +130,10 @@ const nadam: ElementwiseSpec = {
   out_expAvg[i] = m;
   out_expAvgSq[i] = v;
   out_param[i] = p1 - (f.avgCoef * m) / denom;`,
-};
+});
 
-const radam: ElementwiseSpec = {
-  name: 'RadamStep',
-  inputs: ['param', 'grad', 'expAvg', 'expAvgSq'],
-  outputs: ['param', 'expAvg', 'expAvgSq'],
+const radam = elementwise({
+  decl: ops.RadamStep,
   scalars: ['lr', 'beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'eps', 'weightDecay', 'biasCorrection1', 'biasCorrection2Sqrt', 'rect'],
   flags: (a) => ({ ...decayOnly(a), rectify: a.rectify === true }),
   body: (fl) => `${grad(fl)}
@@ -168,12 +148,10 @@ const radam: ElementwiseSpec = {
   out_param[i] = p - ((bm * f.lr) * a) * f.rect;`
       : 'out_param[i] = p - bm * f.lr;'
   }`,
-};
+});
 
-const lion: ElementwiseSpec = {
-  name: 'LionStep',
-  inputs: ['param', 'grad', 'expAvg'],
-  outputs: ['param', 'expAvg'],
+const lion = elementwise({
+  decl: ops.LionStep,
   scalars: ['lr', 'paramScale', 'beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2'],
   // Lion's weight decay is decoupled (paramScale) and it has no maximize.
   body: () => `  let m = expAvg[i];
@@ -181,7 +159,7 @@ const lion: ElementwiseSpec = {
   let c = m * f.beta1 + f.oneMinusBeta1 * g;
   out_param[i] = param[i] * f.paramScale - f.lr * sign(c);
   out_expAvg[i] = m * f.beta2 + f.oneMinusBeta2 * g;`,
-};
+});
 
 /** Every elementwise optim op (all but LambStep). */
 export const elementwiseOps: readonly ElementwiseSpec[] = [

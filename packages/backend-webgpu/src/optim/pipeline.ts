@@ -1,7 +1,7 @@
 // Compute pipelines of the optim kernels: explicit bind group layouts (outputs
 // read-write, inputs read-only, then the uniforms), compiled once per device and
 // shader variant.
-import type { GpuBuffer, GpuDevice } from './tfjs-webgpu.js';
+import type { GpuBuffer, GpuDevice } from '../tfjs-webgpu.js';
 
 // WebGPU's constants (GPUShaderStage.COMPUTE), spelled out so this module loads before Dawn installs the globals.
 const COMPUTE = 0x4;

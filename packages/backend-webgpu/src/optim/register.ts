@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { kernelNameOf, registerFusedKernel, type FusedKernelFunc } from '@descent/core';
+import { fusedOps, kernelNameOf, registerFusedKernel, type FusedKernelFunc, type FusedOpDeclaration } from '@descent/core';
 import { elementwiseKernel } from './elementwise.js';
 import { LAMB_STORAGE_BUFFERS, lambKernel } from './lamb.js';
 import { elementwiseOps } from './ops.js';
 
 /** The @descent/optim fused ops that have a webgpu kernel: every op of packages/optim/KERNELS.md. */
-export const webgpuOptimOps: readonly string[] = [...elementwiseOps.map((s) => s.name), 'LambStep'];
+export const webgpuOptimOps: readonly string[] = [...elementwiseOps.map((s) => s.decl.name), fusedOps.LambStep.name];
 
 /**
  * Registers the WGSL kernels of the @descent/optim fused ops for tfjs's `webgpu`
@@ -17,15 +17,15 @@ export const webgpuOptimOps: readonly string[] = [...elementwiseOps.map((s) => s
  * tfjs-backend-webgpu without the adapter. Idempotent.
  */
 export function registerWebGPUOptimKernels(maxStorageBuffersPerShaderStage = 8): string[] {
-  const kernels: Array<[string, number, FusedKernelFunc<string>]> = [
-    ...elementwiseOps.map((s): [string, number, FusedKernelFunc<string>] => [s.name, s.inputs.length + s.outputs.length, elementwiseKernel(s)]),
-    ['LambStep', LAMB_STORAGE_BUFFERS, lambKernel],
+  const kernels: Array<[FusedOpDeclaration, number, FusedKernelFunc]> = [
+    ...elementwiseOps.map((s): [FusedOpDeclaration, number, FusedKernelFunc] => [s.decl, s.decl.inputs.length + s.decl.outputs.length, elementwiseKernel(s)]),
+    [fusedOps.LambStep, LAMB_STORAGE_BUFFERS, lambKernel as unknown as FusedKernelFunc],
   ];
   const registered: string[] = [];
-  for (const [name, buffers, kernel] of kernels) {
+  for (const [decl, buffers, kernel] of kernels) {
     if (buffers > maxStorageBuffersPerShaderStage) continue;
-    if (!tf.getKernel(kernelNameOf(name), 'webgpu')) registerFusedKernel(name, 'webgpu', kernel);
-    registered.push(name);
+    if (!tf.getKernel(kernelNameOf(decl.name), 'webgpu')) registerFusedKernel(decl, 'webgpu', kernel);
+    registered.push(decl.name);
   }
   return registered;
 }

@@ -1,12 +1,26 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { DescentError } from '../errors.js';
 
 /** The typed arrays a numeric cpu tensor keeps its values in. */
 export type NumericArray = Float32Array | Int32Array | Uint8Array;
 
-/** The part of tfjs-backend-cpu's `MathBackendCPU` these kernels use. */
+/**
+ * The part of tfjs-backend-cpu's `MathBackendCPU` Descent's cpu kernels use,
+ * declared once (its `data` store is not in tfjs's public typings).
+ */
 export interface CpuBackendLike {
-  data: { get(dataId: tf.DataId): { values?: unknown } };
+  data: { get(dataId: tf.DataId): { values?: unknown } | undefined; has(dataId: tf.DataId): boolean };
+  readSync(dataId: tf.DataId): unknown;
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+
+/** `backend` as a cpu backend; throws if it is not tfjs-backend-cpu's (or a tfjs upgrade changed it). */
+export function checkCpuBackend(backend: unknown): CpuBackendLike {
+  const be = backend as Partial<CpuBackendLike> | null;
+  if (!be || typeof be.data?.get !== 'function' || typeof be.data.has !== 'function' || typeof be.makeTensorInfo !== 'function' || typeof be.readSync !== 'function') {
+    throw new DescentError("Descent's cpu kernels need tfjs-backend-cpu 4.22's MathBackendCPU (a data store with get/has, makeTensorInfo, readSync)");
+  }
+  return be as CpuBackendLike;
 }
 
 /** The arguments tfjs passes to a kernel, with this kernel's inputs and attributes. */

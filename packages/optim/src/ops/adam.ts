@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FusedAttrs } from '@descent/core';
-import { defineFusedOp } from '@descent/core';
+import { defineFusedOp, fusedOps } from '@descent/core';
 import { adamMoments, num } from './common.js';
 
 function adam(param: tf.Tensor, grad: tf.Tensor, expAvg: tf.Tensor, expAvgSq: tf.Tensor, maxExpAvgSq: tf.Tensor | null, attrs: FusedAttrs) {
@@ -13,23 +13,13 @@ function adam(param: tf.Tensor, grad: tf.Tensor, expAvg: tf.Tensor, expAvgSq: tf
 }
 
 /** Adam / AdamW (AdamW: `paramScale = 1 - lr*wd`, `weightDecay = 0`). See KERNELS.md. */
-export const adamStep = defineFusedOp({
-  name: 'AdamStep',
-  inputs: ['param', 'grad', 'expAvg', 'expAvgSq'] as const,
-  outputs: ['param', 'expAvg', 'expAvgSq'] as const,
-  fallback: ({ param, grad, expAvg, expAvgSq }, attrs) => {
-    const r = adam(param, grad, expAvg, expAvgSq, null, attrs);
-    return { param: r.param, expAvg: r.expAvg, expAvgSq: r.expAvgSq };
-  },
+export const adamStep = defineFusedOp(fusedOps.AdamStep, ({ param, grad, expAvg, expAvgSq }, attrs) => {
+  const r = adam(param, grad, expAvg, expAvgSq, null, attrs);
+  return { param: r.param, expAvg: r.expAvg, expAvgSq: r.expAvgSq };
 });
 
 /** Adam / AdamW with `amsgrad`. See KERNELS.md. */
-export const adamAmsgradStep = defineFusedOp({
-  name: 'AdamAmsgradStep',
-  inputs: ['param', 'grad', 'expAvg', 'expAvgSq', 'maxExpAvgSq'] as const,
-  outputs: ['param', 'expAvg', 'expAvgSq', 'maxExpAvgSq'] as const,
-  fallback: ({ param, grad, expAvg, expAvgSq, maxExpAvgSq }, attrs) => {
-    const r = adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, attrs);
-    return { param: r.param, expAvg: r.expAvg, expAvgSq: r.expAvgSq, maxExpAvgSq: r.vmax! };
-  },
+export const adamAmsgradStep = defineFusedOp(fusedOps.AdamAmsgradStep, ({ param, grad, expAvg, expAvgSq, maxExpAvgSq }, attrs) => {
+  const r = adam(param, grad, expAvg, expAvgSq, maxExpAvgSq, attrs);
+  return { param: r.param, expAvg: r.expAvg, expAvgSq: r.expAvgSq, maxExpAvgSq: r.vmax! };
 });

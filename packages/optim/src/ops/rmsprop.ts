@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { FusedAttrs } from '@descent/core';
-import { defineFusedOp } from '@descent/core';
+import { defineFusedOp, fusedOps } from '@descent/core';
 import { effectiveGrad, ema, emaSq, num } from './common.js';
 
 function rmsprop(param: tf.Tensor, grad: tf.Tensor, squareAvg: tf.Tensor, gradAvg: tf.Tensor | null, momentumBuffer: tf.Tensor | null, attrs: FusedAttrs) {
@@ -19,45 +19,25 @@ function rmsprop(param: tf.Tensor, grad: tf.Tensor, squareAvg: tf.Tensor, gradAv
 }
 
 /** RMSprop, plain. See KERNELS.md. */
-export const rmspropStep = defineFusedOp({
-  name: 'RmspropStep',
-  inputs: ['param', 'grad', 'squareAvg'] as const,
-  outputs: ['param', 'squareAvg'] as const,
-  fallback: ({ param, grad, squareAvg }, attrs) => {
-    const r = rmsprop(param, grad, squareAvg, null, null, attrs);
-    return { param: r.param, squareAvg: r.squareAvg };
-  },
+export const rmspropStep = defineFusedOp(fusedOps.RmspropStep, ({ param, grad, squareAvg }, attrs) => {
+  const r = rmsprop(param, grad, squareAvg, null, null, attrs);
+  return { param: r.param, squareAvg: r.squareAvg };
 });
 
 /** RMSprop, `centered`. */
-export const rmspropCenteredStep = defineFusedOp({
-  name: 'RmspropCenteredStep',
-  inputs: ['param', 'grad', 'squareAvg', 'gradAvg'] as const,
-  outputs: ['param', 'squareAvg', 'gradAvg'] as const,
-  fallback: ({ param, grad, squareAvg, gradAvg }, attrs) => {
-    const r = rmsprop(param, grad, squareAvg, gradAvg, null, attrs);
-    return { param: r.param, squareAvg: r.squareAvg, gradAvg: r.gradAvg! };
-  },
+export const rmspropCenteredStep = defineFusedOp(fusedOps.RmspropCenteredStep, ({ param, grad, squareAvg, gradAvg }, attrs) => {
+  const r = rmsprop(param, grad, squareAvg, gradAvg, null, attrs);
+  return { param: r.param, squareAvg: r.squareAvg, gradAvg: r.gradAvg! };
 });
 
 /** RMSprop with `momentum > 0`. */
-export const rmspropMomentumStep = defineFusedOp({
-  name: 'RmspropMomentumStep',
-  inputs: ['param', 'grad', 'squareAvg', 'momentumBuffer'] as const,
-  outputs: ['param', 'squareAvg', 'momentumBuffer'] as const,
-  fallback: ({ param, grad, squareAvg, momentumBuffer }, attrs) => {
-    const r = rmsprop(param, grad, squareAvg, null, momentumBuffer, attrs);
-    return { param: r.param, squareAvg: r.squareAvg, momentumBuffer: r.momentumBuffer! };
-  },
+export const rmspropMomentumStep = defineFusedOp(fusedOps.RmspropMomentumStep, ({ param, grad, squareAvg, momentumBuffer }, attrs) => {
+  const r = rmsprop(param, grad, squareAvg, null, momentumBuffer, attrs);
+  return { param: r.param, squareAvg: r.squareAvg, momentumBuffer: r.momentumBuffer! };
 });
 
 /** RMSprop, `centered` with `momentum > 0`. */
-export const rmspropCenteredMomentumStep = defineFusedOp({
-  name: 'RmspropCenteredMomentumStep',
-  inputs: ['param', 'grad', 'squareAvg', 'gradAvg', 'momentumBuffer'] as const,
-  outputs: ['param', 'squareAvg', 'gradAvg', 'momentumBuffer'] as const,
-  fallback: ({ param, grad, squareAvg, gradAvg, momentumBuffer }, attrs) => {
-    const r = rmsprop(param, grad, squareAvg, gradAvg, momentumBuffer, attrs);
-    return { param: r.param, squareAvg: r.squareAvg, gradAvg: r.gradAvg!, momentumBuffer: r.momentumBuffer! };
-  },
+export const rmspropCenteredMomentumStep = defineFusedOp(fusedOps.RmspropCenteredMomentumStep, ({ param, grad, squareAvg, gradAvg, momentumBuffer }, attrs) => {
+  const r = rmsprop(param, grad, squareAvg, gradAvg, momentumBuffer, attrs);
+  return { param: r.param, squareAvg: r.squareAvg, gradAvg: r.gradAvg!, momentumBuffer: r.momentumBuffer! };
 });

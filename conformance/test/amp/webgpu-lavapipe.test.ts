@@ -1,4 +1,4 @@
-// @descent/amp/webgpu on WebGPU through Dawn on Mesa's lavapipe (which offers shader-f16):
+// @descent/amp with @descent/backend-webgpu's amp kernels on WebGPU through Dawn on Mesa's lavapipe (which offers shader-f16):
 // WGSL rounding and unscale kernels against their fallbacks, and autocast's native
 // f16 matmul/conv2d against the emulated path. The drivers come from
 // scripts/provision.d/webgpu.sh; a missing driver fails these tests, never skips them.
@@ -8,11 +8,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { Generator, useBackend } from '@descent/core';
 import { assertKernelMatchesFallback, randomTensor } from '@descent/core/testing';
-import { webgpuAdapter } from '@descent/backend-webgpu';
+import { registerWebGPUAmpKernels, WEBGPU_NATIVE_F16_KERNELS, webgpuAdapter } from '@descent/backend-webgpu';
 import { useDriver } from '@descent/backend-webgpu/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GradScaler, ampRoundHalf, ampUnscale, autocast, roundToBFloat16, roundToFloat16 } from '../src/index.js';
-import { registerWebGPUAmpKernels } from '../src/webgpu.js';
+import { GradScaler, ampRoundHalf, ampUnscale, autocast, roundToBFloat16, roundToFloat16 } from '@descent/amp';
 
 let setupError: unknown;
 let nativeHalf = false;
@@ -57,7 +56,7 @@ describe('amp on webgpu (lavapipe)', () => {
 
   it('the WGSL AmpRoundHalf kernel is bit-exact with the JS reference on every edge class', async () => {
     ready();
-    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'rounding.json'), 'utf8')) as {
+    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'packages', 'amp', 'test', 'fixtures', 'rounding.json'), 'utf8')) as {
       cases: { name: string; input: number[]; float16: number[]; bfloat16: number[] }[];
     };
     for (const c of fixture.cases) {

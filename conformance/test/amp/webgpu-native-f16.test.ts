@@ -7,11 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Generator, useBackend } from '@descent/core';
 import { randomTensor } from '@descent/core/testing';
-import { webgpuAdapter } from '@descent/backend-webgpu';
+import { registerWebGPUAmpKernels, WEBGPU_NATIVE_F16_KERNELS, webgpuAdapter } from '@descent/backend-webgpu';
 import { useDriver } from '@descent/backend-webgpu/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { autocast, roundToFloat16 } from '../src/index.js';
-import { WEBGPU_NATIVE_F16_KERNELS, registerWebGPUAmpKernels } from '../src/webgpu.js';
+import { autocast, roundToFloat16 } from '@descent/amp';
 
 let setupError: unknown;
 // shaderKey of every WebGPU program run, to count the native ones.

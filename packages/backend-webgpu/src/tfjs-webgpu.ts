@@ -1,11 +1,13 @@
-// The parts of tfjs-backend-webgpu 4.22's `WebGPUBackend` that a multi-output
-// kernel needs. tfjs programs have one output each, so the optim kernels record
+// The parts of tfjs-backend-webgpu 4.22's `WebGPUBackend` that Descent's kernels
+// use, declared once for the optim and amp kernels. The amp kernels run tfjs
+// programs (`runWebGPUProgram`). tfjs programs have one output each, so the optim kernels record
 // their own dispatches into the backend's command encoder, exactly as
 // `runWebGPUProgram` does: same encoder and pass (so they run after the ops that
 // produced their inputs), same deferred-disposal bookkeeping, same batching of
 // submits. Several members are private in tfjs's typings; `checkBackend` fails
 // loudly if a tfjs upgrade renames them.
 import * as tf from '@tensorflow/tfjs-core';
+import { DescentError } from '@descent/core';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type GpuDevice = any;
@@ -24,8 +26,22 @@ export interface ProgramUniform {
   data: number[];
 }
 
+/** A tfjs program, as `runWebGPUProgram` takes it (tfjs-backend-webgpu's `WebGPUProgram`). */
+export interface Program {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[]; y?: number[]; z?: number[] };
+  dispatch: [number, number, number];
+  variableNames: string[];
+  workgroupSize: [number, number, number];
+  size?: boolean;
+  uniforms?: string;
+  getUserCode(): string;
+}
+
 export interface WebGPUBackendLike {
   device: GpuDevice;
+  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms?: ProgramUniform[], output?: tf.TensorInfo): tf.TensorInfo;
   tensorMap: { get(dataId: object): TensorData };
   makeTensorInfo(shape: number[], dtype: 'float32', values?: Float32Array): tf.TensorInfo;
   uploadToGPU(dataId: object): void;
@@ -41,7 +57,7 @@ export interface WebGPUBackendLike {
   activeTimers: Array<{ name: string; query: Promise<number> }> | null | undefined;
 }
 
-const METHODS = ['makeTensorInfo', 'uploadToGPU', 'disposeData', 'makeUniforms', 'ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQueue'];
+const METHODS = ['runWebGPUProgram', 'makeTensorInfo', 'uploadToGPU', 'disposeData', 'makeUniforms', 'ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQueue'];
 
 const checked = new WeakSet<object>();
 
@@ -54,7 +70,7 @@ export function checkBackend(backend: tf.KernelBackend): WebGPUBackendLike {
     missing.push('device/tensorMap/commandQueueOwnedIds/dispatchCountInPass');
   }
   if (missing.length > 0) {
-    throw new Error(`Descent's webgpu optim kernels need tfjs-backend-webgpu 4.22's WebGPUBackend; this backend lacks ${missing.join(', ')}`);
+    throw new DescentError(`Descent's webgpu kernels need tfjs-backend-webgpu 4.22's WebGPUBackend; this backend lacks ${missing.join(', ')}`);
   }
   checked.add(be);
   return be;

@@ -1,0 +1,76 @@
+import { InvalidArgumentError } from '../errors.js';
+
+/** How an attribute reaches a kernel: a float (rounded to float32 once by the kernel) or a flag. */
+export type AttrKind = 'f32' | 'bool';
+
+/** Attribute names and kinds, in the order a kernel that takes positional arguments receives them. */
+export type AttrSpec = Readonly<Record<string, AttrKind>>;
+
+/** The values of an op's attributes: numbers for `f32`, booleans for `bool`. */
+export type AttrValues<A extends AttrSpec> = { -readonly [K in keyof A]: AttrValue<A[K]> };
+type AttrValue<K> = K extends 'bool' ? boolean : number;
+
+/**
+ * A fused op's contract, as constant data: what a kernel on any backend
+ * receives and returns. It holds no code, so adapters import it without the
+ * algorithm package that defines the op's fallback.
+ */
+export interface FusedOpDeclaration<I extends string = string, O extends string = string, A extends AttrSpec = AttrSpec> {
+  /** Unique name; it becomes the tfjs kernel name `Descent<Name>`. */
+  readonly name: string;
+  /** Tensor inputs, in order. */
+  readonly inputs: readonly I[];
+  /** Tensor outputs, in order (tfjs hands them back as a list in this order). */
+  readonly outputs: readonly O[];
+  readonly attrs: A;
+  /** Inputs that are `[]` scalars; every other input and output has the first input's shape. */
+  readonly scalarInputs: readonly I[];
+}
+
+export type InputsOf<D> = D extends FusedOpDeclaration<infer I, string, AttrSpec> ? I : never;
+export type OutputsOf<D> = D extends FusedOpDeclaration<string, infer O, AttrSpec> ? O : never;
+export type AttrsOf<D> = D extends FusedOpDeclaration<string, string, infer A> ? AttrValues<A> : never;
+
+/** Declares a fused op. Names must be unique across inputs, outputs and attributes of one op. */
+export function declareFusedOp<const I extends string, const O extends string, const A extends AttrSpec>(spec: {
+  name: string;
+  inputs: readonly I[];
+  outputs: readonly O[];
+  attrs: A;
+  scalarInputs?: readonly NoInfer<I>[];
+}): FusedOpDeclaration<I, O, A> {
+  const seen = new Set<string>();
+  for (const list of [spec.inputs, spec.outputs.filter((o) => !(spec.inputs as readonly string[]).includes(o)), Object.keys(spec.attrs)]) {
+    for (const n of list) {
+      if (seen.has(n)) throw new InvalidArgumentError('spec', n, `fused op ${spec.name}: "${n}" is declared twice`);
+      seen.add(n);
+    }
+  }
+  return Object.freeze({
+    name: spec.name,
+    inputs: Object.freeze([...spec.inputs]),
+    outputs: Object.freeze([...spec.outputs]),
+    attrs: Object.freeze({ ...spec.attrs }) as A,
+    scalarInputs: Object.freeze([...(spec.scalarInputs ?? [])]),
+  });
+}
+
+/**
+ * Checks attribute values against a declaration: every declared attribute is
+ * present with its kind, and there are no others. Kernels and fallbacks rely on it.
+ */
+export function checkAttrs(decl: FusedOpDeclaration, attrs: Record<string, unknown>): void {
+  for (const [name, kind] of Object.entries(decl.attrs)) {
+    const v = attrs[name];
+    const ok = kind === 'bool' ? typeof v === 'boolean' : typeof v === 'number';
+    if (!ok) {
+      throw new InvalidArgumentError(name, v, `fused op ${decl.name}: attribute "${name}" must be a ${kind === 'bool' ? 'boolean' : 'number'}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+    }
+  }
+  for (const name of Object.keys(attrs)) {
+    if (!(name in decl.attrs)) throw new InvalidArgumentError(name, attrs[name], `fused op ${decl.name} has no attribute "${name}" (declared: ${Object.keys(decl.attrs).join(', ') || 'none'})`);
+  }
+}
+
+/** Attribute values of any op, untyped (test harnesses that handle every op alike). */
+export type FusedAttrs = Record<string, number | boolean>;

@@ -1,0 +1,162 @@
+import { declareFusedOp } from '../fused/declaration.js';
+
+// The optimizer updates of @descent/optim, one declaration each: the contract
+// of packages/optim/KERNELS.md as data. Attributes are float64 scalars the
+// optimizer computed (kernels round each to float32 once) or flags.
+
+const P = ['param', 'grad'] as const;
+
+export const SgdStep = declareFusedOp({
+  name: 'SgdStep',
+  inputs: P,
+  outputs: ['param'],
+  attrs: { lr: 'f32', weightDecay: 'f32', maximize: 'bool' },
+});
+
+export const SgdMomentumStep = declareFusedOp({
+  name: 'SgdMomentumStep',
+  inputs: [...P, 'momentumBuffer'],
+  outputs: ['param', 'momentumBuffer'],
+  attrs: { lr: 'f32', weightDecay: 'f32', maximize: 'bool', momentum: 'f32', dampeningComplement: 'f32', nesterov: 'bool', init: 'bool' },
+});
+
+const adamAttrs = {
+  maximize: 'bool',
+  weightDecay: 'f32',
+  paramScale: 'f32',
+  beta1: 'f32',
+  oneMinusBeta1: 'f32',
+  beta2: 'f32',
+  oneMinusBeta2: 'f32',
+  eps: 'f32',
+  stepSize: 'f32',
+  biasCorrection2Sqrt: 'f32',
+} as const;
+
+export const AdamStep = declareFusedOp({
+  name: 'AdamStep',
+  inputs: [...P, 'expAvg', 'expAvgSq'],
+  outputs: ['param', 'expAvg', 'expAvgSq'],
+  attrs: adamAttrs,
+});
+
+export const AdamAmsgradStep = declareFusedOp({
+  name: 'AdamAmsgradStep',
+  inputs: [...P, 'expAvg', 'expAvgSq', 'maxExpAvgSq'],
+  outputs: ['param', 'expAvg', 'expAvgSq', 'maxExpAvgSq'],
+  attrs: adamAttrs,
+});
+
+export const LambStep = declareFusedOp({
+  name: 'LambStep',
+  inputs: [...P, 'expAvg', 'expAvgSq', 'gradDivisor'],
+  outputs: ['param', 'expAvg', 'expAvgSq'],
+  scalarInputs: ['gradDivisor'],
+  attrs: {
+    lr: 'f32',
+    beta1: 'f32',
+    beta3: 'f32',
+    beta2: 'f32',
+    oneMinusBeta2: 'f32',
+    eps: 'f32',
+    biasCorrection1: 'f32',
+    biasCorrection2Sqrt: 'f32',
+    weightDecay: 'f32',
+    adapt: 'bool',
+    trustClip: 'bool',
+  },
+});
+
+export const AdagradStep = declareFusedOp({
+  name: 'AdagradStep',
+  inputs: [...P, 'sum'],
+  outputs: ['param', 'sum'],
+  attrs: { clr: 'f32', weightDecay: 'f32', eps: 'f32', maximize: 'bool' },
+});
+
+const rmspropAttrs = { lr: 'f32', alpha: 'f32', oneMinusAlpha: 'f32', eps: 'f32', weightDecay: 'f32', momentum: 'f32', maximize: 'bool' } as const;
+
+export const RmspropStep = declareFusedOp({
+  name: 'RmspropStep',
+  inputs: [...P, 'squareAvg'],
+  outputs: ['param', 'squareAvg'],
+  attrs: rmspropAttrs,
+});
+
+export const RmspropCenteredStep = declareFusedOp({
+  name: 'RmspropCenteredStep',
+  inputs: [...P, 'squareAvg', 'gradAvg'],
+  outputs: ['param', 'squareAvg', 'gradAvg'],
+  attrs: rmspropAttrs,
+});
+
+export const RmspropMomentumStep = declareFusedOp({
+  name: 'RmspropMomentumStep',
+  inputs: [...P, 'squareAvg', 'momentumBuffer'],
+  outputs: ['param', 'squareAvg', 'momentumBuffer'],
+  attrs: rmspropAttrs,
+});
+
+export const RmspropCenteredMomentumStep = declareFusedOp({
+  name: 'RmspropCenteredMomentumStep',
+  inputs: [...P, 'squareAvg', 'gradAvg', 'momentumBuffer'],
+  outputs: ['param', 'squareAvg', 'gradAvg', 'momentumBuffer'],
+  attrs: rmspropAttrs,
+});
+
+export const AdadeltaStep = declareFusedOp({
+  name: 'AdadeltaStep',
+  inputs: [...P, 'squareAvg', 'accDelta'],
+  outputs: ['param', 'squareAvg', 'accDelta'],
+  attrs: { lr: 'f32', rho: 'f32', oneMinusRho: 'f32', eps: 'f32', weightDecay: 'f32', maximize: 'bool' },
+});
+
+export const AdamaxStep = declareFusedOp({
+  name: 'AdamaxStep',
+  inputs: [...P, 'expAvg', 'expInf'],
+  outputs: ['param', 'expAvg', 'expInf'],
+  attrs: { beta1: 'f32', oneMinusBeta1: 'f32', beta2: 'f32', eps: 'f32', weightDecay: 'f32', clr: 'f32', maximize: 'bool' },
+});
+
+export const NadamStep = declareFusedOp({
+  name: 'NadamStep',
+  inputs: [...P, 'expAvg', 'expAvgSq'],
+  outputs: ['param', 'expAvg', 'expAvgSq'],
+  attrs: {
+    beta1: 'f32',
+    oneMinusBeta1: 'f32',
+    beta2: 'f32',
+    oneMinusBeta2: 'f32',
+    eps: 'f32',
+    weightDecay: 'f32',
+    biasCorrection2: 'f32',
+    gradCoef: 'f32',
+    avgCoef: 'f32',
+  },
+});
+
+export const RadamStep = declareFusedOp({
+  name: 'RadamStep',
+  inputs: [...P, 'expAvg', 'expAvgSq'],
+  outputs: ['param', 'expAvg', 'expAvgSq'],
+  attrs: {
+    lr: 'f32',
+    beta1: 'f32',
+    oneMinusBeta1: 'f32',
+    beta2: 'f32',
+    oneMinusBeta2: 'f32',
+    eps: 'f32',
+    weightDecay: 'f32',
+    biasCorrection1: 'f32',
+    biasCorrection2Sqrt: 'f32',
+    rectify: 'bool',
+    rect: 'f32',
+  },
+});
+
+export const LionStep = declareFusedOp({
+  name: 'LionStep',
+  inputs: [...P, 'expAvg'],
+  outputs: ['param', 'expAvg'],
+  attrs: { lr: 'f32', paramScale: 'f32', beta1: 'f32', oneMinusBeta1: 'f32', beta2: 'f32', oneMinusBeta2: 'f32' },
+});
