@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
-import { InvalidArgumentError, registerGradientFixes, type BackendAdapter, type BackendCapabilities } from '@descent/core';
+import { InvalidArgumentError, registerGradientFixes, registerKernelInstaller, type BackendAdapter, type BackendCapabilities } from '@descent/core';
 import { findCudaLibraries } from './cuda-libs.js';
 import { explainNoGpu, packageMissingError, packageProblems } from './diagnose.js';
 import { CudaBackendError } from './errors.js';
@@ -162,6 +162,9 @@ export function createCudaAdapter(options: CudaAdapterOptions = {}): CudaAdapter
     },
   };
 }
+
+// An app that starts tfjs-node itself (tf.setBackend('tensorflow')) gets the kernels on its first fused op.
+registerKernelInstaller(TENSORFLOW_BACKEND, () => void registerTensorflowKernels());
 
 /** The default adapter: `useBackend('cuda')` uses it (tfjs-node-gpu, GPU required). */
 export const cudaAdapter: CudaAdapter = createCudaAdapter();

@@ -11,8 +11,10 @@ export interface LibrarySearchOptions {
   env?: NodeJS.ProcessEnv;
   /** `ldconfig -p`'s output. Default: runs it (empty when there is none). */
   ldconfig?: () => string;
-  /** Folders where CUDA is often installed but the loader may not look. */
+  /** More folders where CUDA may be installed but the loader may not look. */
   extraDirs?: readonly string[];
+  /** The usual CUDA folders (/usr/local/cuda*, $CONDA_PREFIX/lib, …). Default: those that exist here. */
+  commonDirs?: readonly string[];
 }
 
 export interface LibraryCheck extends CudaLibrary {
@@ -100,7 +102,7 @@ export function findCudaLibraries(options: LibrarySearchOptions = {}): CudaLibra
   const ldLibraryPath = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
   const cache = parseLdconfig((options.ldconfig ?? runLdconfig)());
   const searched = [...ldLibraryPath, ...DEFAULT_DIRS];
-  const elsewhere = [...(options.extraDirs ?? []), ...commonCudaDirs(env)].filter((d) => !searched.includes(d));
+  const elsewhere = [...(options.extraDirs ?? []), ...(options.commonDirs ?? commonCudaDirs(env))].filter((d) => !searched.includes(d));
 
   const loadablePath = (file: string): string | undefined => {
     for (const dir of ldLibraryPath) if (existsSync(join(dir, file))) return join(dir, file);

@@ -185,7 +185,8 @@ export function diagnoseCuda(options: CudaDiagnosisOptions = {}): CudaDiagnosis 
     if (drv) problems.push(drv);
   }
   let probe: ProbeResult | undefined;
-  if (options.probe && installed && problems.every((p) => p.code === 'cuda-libraries' || p.code === 'no-gpu')) {
+  // The probe runs the real loader: worth it once the addon is there (it then names what fails to load).
+  if (options.probe && installed && installed.version === TFJS_NODE_VERSION && installed.addonExists) {
     probe = probeTensorflow(installed, options.probeOptions);
     if (!probe.ok) {
       const err = Object.assign(new Error(probe.error ?? 'unknown'), probe.errorCode ? { code: probe.errorCode } : {});

@@ -33,11 +33,11 @@ export function parseTfLog(text: string): TfStartupLog {
     if (!failedLibraries.some((f) => f.file === m[1])) failedLibraries.push({ file: m[1]!, dlerror: m[2]!.trim() });
   }
   const cuInitError = /failed call to cuInit: ([^\n]+)/.exec(text)?.[1]?.trim();
-  const ignoredDevices = [...text.matchAll(/Ignoring visible gpu device \(([^)]*)\) with Cuda compute capability ([\d.]+)\. The minimum required Cuda capability is ([\d.]+)/g)].map(
+  const ignoredDevices = [...text.matchAll(/Ignoring visible gpu device \(([^)]*)\) with Cuda compute capability (\d+(?:\.\d+)?)\. The minimum required Cuda capability is (\d+(?:\.\d+)?)/g)].map(
     (m) => ({ description: m[1]!, computeCapability: m[2]!, minimum: m[3]! }),
   );
   const devices = [
-    ...text.matchAll(/device:GPU:(\d+) with (\d+) MB memory:?\s*->\s*device: \d+, name: ([^,]+), pci bus id: ([^,]+), compute capability: ([\d.]+)/g),
+    ...text.matchAll(/device:GPU:(\d+) with (\d+) MB memory:?\s*->\s*device: \d+, name: ([^,]+), pci bus id: ([^,]+), compute capability: (\d+(?:\.\d+)?)/g),
   ].map((m) => ({ index: Number(m[1]), memoryMB: Number(m[2]), name: m[3]!.trim(), pciBusId: m[4]!.trim(), computeCapability: m[5]! }));
   const mentionsCuda = /stream_executor\/cuda|gpu_device\.cc|cudart|libcuda\.so|cuInit|CUDA/.test(text);
   return { failedLibraries, ...(cuInitError ? { cuInitError } : {}), ignoredDevices, devices, mentionsCuda };

@@ -1,10 +1,8 @@
 // Registers the tensorflow-backend kernels of @descent/optim's and @descent/amp's
-// fused ops under tfjs's kernel names (`Descent<Op>`), by op name, so neither
-// package is imported. Each kernel returns its outputs by name; tfjs wants them
-// as a list in the op's output order, which OUTPUTS states (the op declarations
-// of packages/optim/KERNELS.md and packages/amp/KERNELS.md).
+// fused ops, against their declarations in @descent/core (fusedOps): each kernel
+// returns its outputs by name, as the declaration lists them.
 import * as tf from '@tensorflow/tfjs-core';
-import { kernelNameOf } from '@descent/core';
+import { fusedOps, kernelNameOf, registerFusedKernel, type FusedKernelFunc, type FusedOpDeclaration } from '@descent/core';
 import { adadeltaKernel } from './adadelta.js';
 import { adagradKernel } from './adagrad.js';
 import { adamAmsgradKernel, adamKernel } from './adam.js';
@@ -22,28 +20,28 @@ import { sgdKernel, sgdMomentumKernel } from './sgd.js';
 /** tfjs-node's backend name. */
 export const TENSORFLOW_BACKEND = 'tensorflow';
 
-const KERNELS: ReadonlyArray<[op: string, outputs: readonly string[], kernel: TfKernel]> = [
-  ['SgdStep', ['param'], sgdKernel],
-  ['SgdMomentumStep', ['param', 'momentumBuffer'], sgdMomentumKernel],
-  ['AdamStep', ['param', 'expAvg', 'expAvgSq'], adamKernel],
-  ['AdamAmsgradStep', ['param', 'expAvg', 'expAvgSq', 'maxExpAvgSq'], adamAmsgradKernel],
-  ['LambStep', ['param', 'expAvg', 'expAvgSq'], lambKernel],
-  ['AdagradStep', ['param', 'sum'], adagradKernel],
-  ['RmspropStep', ['param', 'squareAvg'], rmspropPlainKernel],
-  ['RmspropCenteredStep', ['param', 'squareAvg', 'gradAvg'], rmspropCenteredKernel],
-  ['RmspropMomentumStep', ['param', 'squareAvg', 'momentumBuffer'], rmspropMomentumKernel],
-  ['RmspropCenteredMomentumStep', ['param', 'squareAvg', 'gradAvg', 'momentumBuffer'], rmspropCenteredMomentumKernel],
-  ['AdadeltaStep', ['param', 'squareAvg', 'accDelta'], adadeltaKernel],
-  ['AdamaxStep', ['param', 'expAvg', 'expInf'], adamaxKernel],
-  ['NadamStep', ['param', 'expAvg', 'expAvgSq'], nadamKernel],
-  ['RadamStep', ['param', 'expAvg', 'expAvgSq'], radamKernel],
-  ['LionStep', ['param', 'expAvg'], lionKernel],
-  ['AmpUnscale', ['unscaled', 'nonFinite'], ampUnscaleKernel],
-  ['AmpRoundHalf', ['y'], ampRoundHalfKernel],
+const KERNELS: ReadonlyArray<[FusedOpDeclaration, TfKernel]> = [
+  [fusedOps.SgdStep, sgdKernel],
+  [fusedOps.SgdMomentumStep, sgdMomentumKernel],
+  [fusedOps.AdamStep, adamKernel],
+  [fusedOps.AdamAmsgradStep, adamAmsgradKernel],
+  [fusedOps.LambStep, lambKernel],
+  [fusedOps.AdagradStep, adagradKernel],
+  [fusedOps.RmspropStep, rmspropPlainKernel],
+  [fusedOps.RmspropCenteredStep, rmspropCenteredKernel],
+  [fusedOps.RmspropMomentumStep, rmspropMomentumKernel],
+  [fusedOps.RmspropCenteredMomentumStep, rmspropCenteredMomentumKernel],
+  [fusedOps.AdadeltaStep, adadeltaKernel],
+  [fusedOps.AdamaxStep, adamaxKernel],
+  [fusedOps.NadamStep, nadamKernel],
+  [fusedOps.RadamStep, radamKernel],
+  [fusedOps.LionStep, lionKernel],
+  [fusedOps.AmpUnscale, ampUnscaleKernel],
+  [fusedOps.AmpRoundHalf, ampRoundHalfKernel],
 ];
 
-/** The fused ops that have a tensorflow kernel here, and each one's outputs in order. */
-export const tensorflowKernelOps: ReadonlyArray<{ op: string; outputs: readonly string[] }> = KERNELS.map(([op, outputs]) => ({ op, outputs }));
+/** The fused ops that have a tensorflow kernel here. */
+export const tensorflowKernelOps: readonly string[] = KERNELS.map(([decl]) => decl.name);
 
 /**
  * Registers every kernel above for `backendName` (default `tensorflow`), where
@@ -53,15 +51,10 @@ export const tensorflowKernelOps: ReadonlyArray<{ op: string; outputs: readonly 
  */
 export function registerTensorflowKernels(backendName: string = TENSORFLOW_BACKEND): string[] {
   const registered: string[] = [];
-  for (const [op, outputs, kernel] of KERNELS) {
-    const kernelName = kernelNameOf(op);
-    if (tf.getKernel(kernelName, backendName)) continue;
-    const kernelFunc = (args: Parameters<TfKernel>[0]) => {
-      const out = kernel(args);
-      return outputs.map((name) => out[name]!);
-    };
-    tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-    registered.push(op);
+  for (const [decl, kernel] of KERNELS) {
+    if (tf.getKernel(kernelNameOf(decl.name), backendName)) continue;
+    registerFusedKernel(decl, backendName, kernel as unknown as FusedKernelFunc);
+    registered.push(decl.name);
   }
   return registered;
 }
