@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@descent/lr-schedule';
 import { suggest, UsageError } from './args.js';
 import { listSchedules, LR_USAGE, plotCommand, type Io } from './lr.js';
 import { TRAIN_USAGE } from './train/config.js';
+import { DOCTOR_USAGE } from './doctor/usage.js';
 
 export {
   camel,
@@ -53,10 +54,15 @@ export const COMMANDS: Command[] = [
     run: async (argv, io) => (await import('./train/run.js')).trainCommand(argv, io),
   },
   { words: ['lr', 'list'], summary: 'every learning-rate schedule and its options', run: (_argv, io) => listSchedules(io) },
+  {
+    words: ['doctor'],
+    summary: 'each backend adapter (wasm, webgpu, cuda, cpu): what it found here, what is missing, how to fix it',
+    run: async (argv, io) => (await import('./doctor/command.js')).doctorCommand(argv, io),
+  },
   { words: ['lr', 'plot'], summary: 'plot one or several schedules (terminal, SVG, PNG, JSON)', run: plotCommand },
 ];
 
-export const USAGE = `descent: PyTorch-grade training utilities for TensorFlow.js\n\n${LR_USAGE.replace('Usage:\n', `Usage:\n  ${TRAIN_USAGE.replace('Usage: ', '')}   (descent train --help: every option)\n`)}`;
+export const USAGE = `descent: PyTorch-grade training utilities for TensorFlow.js\n\n${LR_USAGE.replace('Usage:\n', `Usage:\n  ${TRAIN_USAGE.replace('Usage: ', '')}   (descent train --help: every option)\n  ${DOCTOR_USAGE.replace('Usage: ', '')}   (what each backend adapter finds and lacks)\n`)}`;
 
 /** The exit status for an error: 2 for bad command-line input, 1 for anything else. */
 export function exitCodeOf(e: unknown): number {

@@ -150,7 +150,7 @@ export async function trainCommand(argv: readonly string[], io: Io): Promise<voi
     adapter = config.backend === null ? await core.useBackend(undefined, { warn: say }) : await core.useBackend(config.backend);
   } catch (e) {
     const msg = (e as Error).message;
-    if (config.backend === 'cuda' && /not installed/.test(msg)) {
+    if (config.backend === 'cuda' && /@descent\/backend-cuda is not installed/.test(msg)) {
       throw new TrainError('--backend cuda needs @descent/backend-cuda, which is not installed (npm install @descent/backend-cuda); the backends here are wasm, cpu and webgpu');
     }
     throw new TrainError(`--backend ${config.backend}: the backend could not start: ${msg}`);
