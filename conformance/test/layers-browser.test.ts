@@ -4,7 +4,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { cpuAdapter } from '@descent/core';
 import { describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, runPageInChromium, type PageRun } from '../../packages/backend-webgpu/test/browser/harness.js';
+import { CHROMIUM_ARGS, runPageInChromium, type PageRun } from '@descent/chromium-page';
 import type { LayersPageReport, PlainCaseResult } from './browser/layers-page.js';
 import { BROWSER_CASES, caseNamed } from './layers/cases.js';
 import { runCase, type CaseResult } from './layers/run.js';

@@ -1,8 +1,11 @@
-import { DescentError } from '@descent/core';
+import { brandErrorClass, DescentError } from '@descent/core';
 
 /** WebGPU cannot start: no `navigator.gpu`, no adapter, or Dawn failed to load. */
 export class WebGPUUnavailableError extends DescentError {
   override name = 'WebGPUUnavailableError';
+  static {
+    brandErrorClass(this, 'WebGPUUnavailableError');
+  }
 }
 
 export const SOFTWARE_DRIVERS_HINT =

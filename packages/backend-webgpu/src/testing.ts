@@ -5,6 +5,7 @@
 // VK_ICD_FILENAMES before Dawn starts; vitest's forks pool runs each test file in
 // its own process, so one driver per file.
 import { existsSync, readFileSync } from 'node:fs';
+import { DescentError } from '@descent/core';
 import { dirname, join, resolve } from 'node:path';
 
 export type Driver = 'swiftshader' | 'lavapipe';
@@ -15,7 +16,7 @@ const INDEX = join('.cache', 'webgpu-drivers', 'icd.json');
 function findIndex(): string {
   for (let dir = resolve(process.cwd()); ; dir = dirname(dir)) {
     if (existsSync(join(dir, INDEX))) return join(dir, INDEX);
-    if (dirname(dir) === dir) throw new Error(`no ${INDEX} in ${process.cwd()} or above: run \`bash scripts/provision.d/webgpu.sh\` (as root) first`);
+    if (dirname(dir) === dir) throw new DescentError(`no ${INDEX} in ${process.cwd()} or above: run \`bash scripts/provision.d/webgpu.sh\` (as root) first`);
   }
 }
 
@@ -23,7 +24,7 @@ function findIndex(): string {
 export function icdPath(driver: Driver): string {
   const index = findIndex();
   const path = (JSON.parse(readFileSync(index, 'utf8')) as Record<string, string>)[driver];
-  if (!path || !existsSync(path)) throw new Error(`the ${driver} ICD (${path}) listed in ${index} is missing: rerun scripts/provision.d/webgpu.sh`);
+  if (!path || !existsSync(path)) throw new DescentError(`the ${driver} ICD (${path}) listed in ${index} is missing: rerun scripts/provision.d/webgpu.sh`);
   return path;
 }
 

@@ -7,9 +7,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuAdapter, useBackend } from '@descent/core';
 import { describe, expect, it } from 'vitest';
-import { runPageInChromium, type PageRun } from './browser/harness.js';
+import { runPageInChromium, type PageRun } from '@descent/chromium-page';
 import { OPTIM_SIZE, runOptimSteps } from './browser/optim-step.js';
 import type { ThreadsReport } from './browser/page.js';
+
+const PAGE = new URL('./browser/page.ts', import.meta.url).pathname;
 
 let pending: Promise<{ run: PageRun<ThreadsReport>; cpu: number[] }> | undefined;
 
@@ -17,7 +19,7 @@ async function start() {
   await useBackend(cpuAdapter);
   if (tf.getBackend() !== 'cpu') throw new Error(`useBackend(cpuAdapter) left tfjs on ${tf.getBackend()}`);
   const cpu = await runOptimSteps();
-  const run = await runPageInChromium<ThreadsReport>({ timeoutMs: 40_000, isolated: true, entry: 'descentThreadsTest' });
+  const run = await runPageInChromium<ThreadsReport>({ page: PAGE, timeoutMs: 40_000, isolated: true, entry: 'descentThreadsTest' });
   console.info(`isolated page: hardwareConcurrency ${run.report.hardwareConcurrency}, wasmAdapter info ${JSON.stringify(run.report.capabilities.info)}`);
   return { run, cpu };
 }

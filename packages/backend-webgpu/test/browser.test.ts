@@ -9,8 +9,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuAdapter, useBackend } from '@descent/core';
 import { describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, runPageInChromium, type PageRun } from './browser/harness.js';
+import { CHROMIUM_ARGS, runPageInChromium, type PageRun } from '@descent/chromium-page';
 import { compareResults, closeness, runWorkload, type WorkloadResult } from './browser/workload.js';
+import type { PageReport } from './browser/page.js';
+
+const PAGE = fileURLToPath(new URL('./browser/page.ts', import.meta.url));
 
 // float32 tolerance: SwiftShader, XNNPACK and tfjs's cpu kernels sum in
 // different orders and use different exp/log, which costs a few ulps.
@@ -22,13 +25,13 @@ const RECORD_DIR = fileURLToPath(new URL('../../../.test-results/', import.meta.
 
 // Started by the first test that needs it and shared by the rest; a failure
 // to start fails each test (a failed beforeAll would only mark them skipped).
-let pending: Promise<{ run: PageRun; cpu: WorkloadResult }> | undefined;
+let pending: Promise<{ run: PageRun<PageReport>; cpu: WorkloadResult }> | undefined;
 
-async function start(): Promise<{ run: PageRun; cpu: WorkloadResult }> {
+async function start(): Promise<{ run: PageRun<PageReport>; cpu: WorkloadResult }> {
   await useBackend(cpuAdapter);
   if (tf.getBackend() !== 'cpu') throw new Error(`useBackend(cpuAdapter) left tfjs on ${tf.getBackend()}`);
   const cpu = await runWorkload();
-  const run = await runPageInChromium({ timeoutMs: 40_000 });
+  const run = await runPageInChromium<PageReport>({ page: PAGE, timeoutMs: 40_000 });
   const { report, timings } = run;
   const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const agreement = Object.fromEntries(

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from './errors.js';
 /**
  * IEEE float16 and bfloat16 rounding of float32 values, bit-exact with torch's
  * `.to(torch.float16)` / `.to(torch.bfloat16)` on the CPU: round to nearest,
@@ -72,7 +73,7 @@ export function roundToBFloat16(x: number | Float32Array, out?: Float32Array): n
 export function roundArray(x: Float32Array, out: Float32Array | undefined, dtype: HalfDtype): Float32Array {
   const n = x.length;
   const y = out ?? new Float32Array(n);
-  if (y.length < n) throw new RangeError(`out: length ${y.length} is shorter than the input's ${n}`);
+  if (y.length < n) throw new InvalidArgumentError('out', y.length, `out: length ${y.length} is shorter than the input's ${n}`);
   // Int32 views keep every value a small integer in V8 (Uint32 values >= 2^31 would be doubles).
   const xi = new Int32Array(x.buffer, x.byteOffset, n);
   const yi = new Int32Array(y.buffer, y.byteOffset, n);

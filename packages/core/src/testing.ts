@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttrSpec, AttrValues, FusedAttrs, FusedOp } from './fused/index.js';
 import { Generator } from './rng.js';
+import { DescentError } from './errors.js';
 
 export interface KernelPropertyOptions<I extends string> {
   /** Backend to test on; it must already be registered. Default: the active one. */
@@ -58,7 +59,7 @@ export async function checkKernelAgainstFallback<I extends string, O extends str
   const report: KernelPropertyReport = { backend, runs, mismatches: [], maxRelError: 0, mutatedInputs: [] };
   if (previous !== backend) await tf.setBackend(backend);
   try {
-    if (!op.hasKernel(backend)) throw new Error(`No ${op.name} kernel is registered for backend "${backend}"`);
+    if (!op.hasKernel(backend)) throw new DescentError(`No ${op.name} kernel is registered for backend "${backend}"`);
     for (let run = 0; run < runs; run++) {
       const { inputs, attrs = {} } = options.generate(rng, run);
       const typed = attrs as AttrValues<A>;
@@ -101,13 +102,13 @@ export async function assertKernelMatchesFallback<I extends string, O extends st
 ): Promise<KernelPropertyReport> {
   const report = await checkKernelAgainstFallback(op, options);
   if (report.mutatedInputs.length > 0) {
-    throw new Error(`${op.name} kernel on ${report.backend} wrote into its inputs: ${report.mutatedInputs.join(', ')}`);
+    throw new DescentError(`${op.name} kernel on ${report.backend} wrote into its inputs: ${report.mutatedInputs.join(', ')}`);
   }
   if (report.mismatches.length > 0) {
     const lines = report.mismatches
       .slice(0, 5)
       .map((m) => `run ${m.run} ${m.output}[${m.index}]: kernel ${m.kernel} vs fallback ${m.fallback} (attrs ${JSON.stringify(m.attrs)})`);
-    throw new Error(`${op.name} kernel on ${report.backend} disagrees with its fallback:\n${lines.join('\n')}`);
+    throw new DescentError(`${op.name} kernel on ${report.backend} disagrees with its fallback:\n${lines.join('\n')}`);
   }
   return report;
 }

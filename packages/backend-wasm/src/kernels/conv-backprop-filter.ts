@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@descent/core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { offsetOf, type HeapBackend } from '../optim/module.js';
 import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type WasmKernelArgs } from './helpers.js';
@@ -40,7 +41,7 @@ function convInfo(x: tf.TensorInfo, attrs: Attrs, depthwise: boolean) {
     depthwise,
     format,
   );
-  if (info.dataFormat !== 'channelsLast') throw new Error(`Descent wasm: filter gradients support dataFormat 'NHWC' only, got '${attrs.dataFormat}'`);
+  if (info.dataFormat !== 'channelsLast') throw new InvalidArgumentError('dataFormat', attrs.dataFormat, `Descent wasm: filter gradients support dataFormat 'NHWC' only, got '${attrs.dataFormat}'`);
   return info;
 }
 

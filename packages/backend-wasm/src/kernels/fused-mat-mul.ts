@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@descent/core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMul, singleMatMul } from './batch-mat-mul.js';
 import { Scratch, batchSize, transposeLast2, wasmKernel, type WasmKernelArgs } from './helpers.js';
@@ -23,10 +24,10 @@ function activate(backend: BackendWasm, x: tf.TensorInfo, activation: string, pr
     case 'leakyrelu':
       return wasmKernel('LeakyRelu')({ inputs: { x }, backend, attrs: { alpha: leakyreluAlpha } });
     case 'prelu':
-      if (!prelu) throw new Error('_FusedMatMul: activation "prelu" needs preluActivationWeights');
+      if (!prelu) throw new InvalidArgumentError('preluActivationWeights', prelu, '_FusedMatMul: activation "prelu" needs preluActivationWeights');
       return wasmKernel('Prelu')({ inputs: { x, alpha: prelu }, backend });
     default:
-      throw new Error(`_FusedMatMul: activation ${JSON.stringify(activation)} is not supported`);
+      throw new InvalidArgumentError('activation', activation, `_FusedMatMul: activation ${JSON.stringify(activation)} is not supported`);
   }
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DescentError } from '@descent/core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export type WasmKernelArgs = {
@@ -11,7 +12,7 @@ export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo;
 /** The kernel registered for `name` on wasm right now (stock kernels we do not replace). */
 export function wasmKernel(name: string): WasmKernelFunc {
   const config = tf.getKernel(name, 'wasm');
-  if (!config) throw new Error(`tfjs-backend-wasm has no ${name} kernel`);
+  if (!config) throw new DescentError(`tfjs-backend-wasm has no ${name} kernel`);
   return config.kernelFunc as unknown as WasmKernelFunc;
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DescentError } from '@descent/core';
 import { batchMatMul } from './batch-mat-mul.js';
 import { fusedMatMul } from './fused-mat-mul.js';
 import { rememberStock, stockConfig } from './stock.js';
@@ -19,7 +20,7 @@ export const replacedKernels: readonly string[] = [...replacements.keys()];
 export function installMatMulKernels(): void {
   for (const [name, kernelFunc] of replacements) {
     const current = tf.getKernel(name, 'wasm');
-    if (!current) throw new Error(`tfjs-backend-wasm has no ${name} kernel to replace (is @tensorflow/tfjs-backend-wasm loaded?)`);
+    if (!current) throw new DescentError(`tfjs-backend-wasm has no ${name} kernel to replace (is @tensorflow/tfjs-backend-wasm loaded?)`);
     if (current.kernelFunc === kernelFunc) continue;
     rememberStock(current);
     tf.unregisterKernel(name, 'wasm');

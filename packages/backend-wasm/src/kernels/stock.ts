@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DescentError } from '@descent/core';
 import type { WasmKernelFunc } from './helpers.js';
 
 /** tfjs-wasm's own configs of the kernels we replace, kept to delegate to and to restore. */
@@ -14,6 +15,6 @@ export function stockConfig(name: string): tf.KernelConfig | undefined {
 
 export function stockKernel(name: string): WasmKernelFunc {
   const config = stock.get(name);
-  if (!config) throw new Error(`Descent wasm: the stock ${name} kernel was never recorded (install the kernels first)`);
+  if (!config) throw new DescentError(`Descent wasm: the stock ${name} kernel was never recorded (install the kernels first)`);
   return config.kernelFunc as unknown as WasmKernelFunc;
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DescentError } from '@descent/core';
 import { conv2DBackpropFilter, depthwiseConv2dNativeBackpropFilter } from './conv-backprop-filter.js';
 import { conv2DBackpropInput, depthwiseConv2dNativeBackpropInput } from './conv-backprop-input.js';
 import { identity } from './identity.js';
@@ -42,7 +43,7 @@ export function installTrainingKernels(): void {
   }
   for (const [kernelName, kernelFunc] of replaced) {
     const current = tf.getKernel(kernelName, 'wasm');
-    if (!current) throw new Error(`tfjs-backend-wasm has no ${kernelName} kernel to replace (is @tensorflow/tfjs-backend-wasm loaded?)`);
+    if (!current) throw new DescentError(`tfjs-backend-wasm has no ${kernelName} kernel to replace (is @tensorflow/tfjs-backend-wasm loaded?)`);
     if (current.kernelFunc === kernelFunc) continue;
     rememberStock(current);
     tf.unregisterKernel(kernelName, 'wasm');

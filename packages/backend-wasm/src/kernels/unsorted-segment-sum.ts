@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@descent/core';
 import type { WasmKernelArgs } from './helpers.js';
 
 /**
@@ -11,7 +12,7 @@ export function unsortedSegmentSum(args: WasmKernelArgs): tf.TensorInfo {
   const { backend } = args;
   const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
   const numSegments = (args.attrs as { numSegments: number }).numSegments;
-  if (segmentIds.dtype !== 'int32') throw new Error(`UnsortedSegmentSum: segmentIds must be int32, got ${segmentIds.dtype}`);
+  if (segmentIds.dtype !== 'int32') throw new InvalidArgumentError('segmentIds', segmentIds.dtype, `UnsortedSegmentSum: segmentIds must be int32, got ${segmentIds.dtype}`);
   const count = tf.util.sizeFromShape(segmentIds.shape);
   const inner = count === 0 ? 0 : tf.util.sizeFromShape(x.shape) / count;
   const out = backend.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype);

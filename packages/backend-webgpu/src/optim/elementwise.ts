@@ -1,6 +1,7 @@
 // One WGSL dispatch per parameter for the elementwise optim ops: every output
 // (new param, new state) written by the same invocation, into new tensors.
 import type * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@descent/core';
 import type { AttrsOf, FusedAttrs, FusedKernelArgs, FusedKernelFunc, FusedOpDeclaration } from '@descent/core';
 import { getPipeline, grid, makeBindGroup } from './pipeline.js';
 import { checkBackend, gpuBuffer, newOutput, recordDispatch, type ProgramUniform } from '../tfjs-webgpu.js';
@@ -72,7 +73,7 @@ export function flagKey(flags: Record<string, boolean>): string {
 export function scalarUniforms(op: string, scalars: readonly string[], attrs: FusedAttrs | Record<string, number | boolean>): ProgramUniform[] {
   return scalars.map((s) => {
     const value = attrs[s];
-    if (typeof value !== 'number') throw new Error(`Descent${op} on webgpu: attribute ${s} must be a number, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number') throw new InvalidArgumentError(s, value, `Descent${op} on webgpu: attribute ${s} must be a number, got ${JSON.stringify(value)}`);
     return { type: 'float32', data: [value] };
   });
 }

@@ -1,5 +1,4 @@
-// Runs test/browser/page.ts (or the page script named by the `page` option)
-// in Debian's headless Chromium: bundles it with esbuild, serves it (and
+// Runs a test page script in Debian's headless Chromium: bundles it with esbuild, serves it (and
 // tfjs-wasm's .wasm files) from 127.0.0.1, and returns what the page reports.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -7,12 +6,9 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
-import type { PageReport } from './page.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
 export const CHROMIUM_PATH = process.env.DESCENT_CHROMIUM ?? '/usr/bin/chromium';
@@ -36,7 +32,7 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
-export interface PageRun<R = PageReport> {
+export interface PageRun<R = unknown> {
   report: R;
   /** Wall-clock milliseconds of each phase. */
   timings: { bundle: number; launch: number; load: number; run: number };
@@ -126,19 +122,19 @@ export interface PageOptions {
   isolated?: boolean;
   /** The page's global function to call. Default `descentBrowserTest`. */
   entry?: string;
-  /** Absolute path of the page script to bundle (other packages' pages). Default this folder's page.ts. */
-  page?: string;
+  /** Absolute path of the page script to bundle. */
+  page: string;
 }
 
 /** Runs the page in headless Chromium and returns its report; throws with the page's console on failure. */
-export async function runPageInChromium<R = PageReport>(options: PageOptions = {}): Promise<PageRun<R>> {
+export async function runPageInChromium<R = unknown>(options: PageOptions): Promise<PageRun<R>> {
   const timeoutMs = options.timeoutMs ?? 45_000;
   const entry = options.entry ?? 'descentBrowserTest';
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run bash scripts/provision.d/chromium.sh (or set DESCENT_CHROMIUM)`);
   }
   const t0 = performance.now();
-  const bundle = await bundlePage(options.page ?? join(here, 'page.ts'));
+  const bundle = await bundlePage(options.page);
   const t1 = performance.now();
   const { server, url } = await serve(bundle, options.isolated === true);
   const userDataDir = mkdtempSync(join(tmpdir(), 'descent-chromium-'));
