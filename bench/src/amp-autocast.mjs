@@ -82,8 +82,8 @@ async function measure(which) {
   };
   out['matmul 512 f32'] = await sample(() => mm(() => tf.matMul(a, b)));
   if (which === 'webgpu') {
-    amp.registerAmpKernels('webgpu');
-    const { registerWebGPUAmpKernels } = await import('../../packages/amp/dist/webgpu.js');
+    // The adapter's init registered amp's webgpu kernels; switch the f16 matmul variant.
+    const { registerWebGPUAmpKernels } = await import('@descent/backend-webgpu');
     registerWebGPUAmpKernels({ matmul: 'simple' });
     out['matmul 512 f16 native (simple)'] = await sample(() => mm(() => amp.autocast(() => tf.matMul(a, b))));
     registerWebGPUAmpKernels({ matmul: 'tiled' });
@@ -92,7 +92,6 @@ async function measure(which) {
   }
   out['matmul 512 f16 emulated'] = await sample(() => mm(() => amp.autocast(() => tf.matMul(a, b))));
   // AmpUnscale on a 1M-element gradient: the backend's kernel against the composite fallback.
-  amp.registerAmpKernels();
   const g = tf.randomNormal([1 << 20]);
   const un = async (f) => {
     const { unscaled, nonFinite } = f({ grad: g }, { invScale: 2 ** -16 });
