@@ -105,7 +105,7 @@ const kB = (n) => (n === undefined ? '-' : `${(n / 1000).toFixed(1)} kB`);
 export function sizeTable(rows) {
   const lines = rows.map((r) => {
     const change = r.budgetBytes ? `${(((r.packedBytes - r.budgetBytes) / r.budgetBytes) * 100).toFixed(1)}%` : 'no budget';
-    return [r.name, kB(r.packedBytes), kB(r.unpackedBytes), kB(r.budgetBytes), change, r.ok ? 'ok' : 'OVER'];
+    return [r.name, kB(r.packedBytes), kB(r.unpackedBytes), kB(r.budgetBytes), change, r.budgetBytes === undefined ? 'NO BUDGET' : r.ok ? 'ok' : 'OVER'];
   });
   const head = ['package', 'tarball', 'unpacked', 'budget', 'vs budget', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -133,7 +133,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const over = rows.filter((r) => !r.ok);
     if (over.length) {
       console.error(
-        `\n${over.map((r) => r.name).join(', ')}: over budget (or none committed) by more than ${BUDGET_TOLERANCE * 100}%. ` +
+        `\n${over.map((r) => r.name).join(', ')}: more than ${BUDGET_TOLERANCE * 100}% over budget, or no budget committed. ` +
           'If the growth is intended, run `node scripts/release-packages.mjs --update-budget` and commit test/package-sizes.json.',
       );
       process.exitCode = 1;

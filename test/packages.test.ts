@@ -1,11 +1,16 @@
-// Every published package: lint its manifest (publint --strict), check its types
-// resolve in every module mode (attw --pack), and import it from plain Node ESM and CJS.
+// Every published package, checked as published: lint its manifest (publint --strict), check its types
+// resolve in every module mode (attw --pack), import it from plain Node ESM and CJS, and read the tarball
+// `pnpm pack` wrote (pack.setup.ts): no tests or fixtures in it, no workspace: range, every import it
+// makes declared, no peer (nor tfjs-core's engine) bundled in, and its size within the committed budget.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { BUDGET_TOLERANCE, checkBudget, readBudget, sizeTable } from '../scripts/release-packages.mjs';
+import { tarballs, type Packed } from './pack.setup.ts';
 
 const root = join(import.meta.dirname, '..');
 const packagesDir = join(root, 'packages');
@@ -13,20 +18,59 @@ const packages = readdirSync(packagesDir)
   .map((name) => join(packagesDir, name))
   .filter((dir) => existsSync(join(dir, 'package.json')));
 
-function manifest(dir: string) {
-  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-    name: string;
-    sideEffects?: unknown;
-    exports?: unknown;
-    peerDependencies?: Record<string, string>;
-    dependencies?: Record<string, string>;
-  };
+interface Manifest {
+  name: string;
+  private?: boolean;
+  files?: string[];
+  sideEffects?: unknown;
+  exports?: unknown;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  dependencies?: Record<string, string>;
 }
 
-/** Packages whose entry files register on import, and those files. */
-const SIDE_EFFECTS: Record<string, string[]> = {
-  '@descent/core': ['./dist/index.js', './dist/index.cjs'],
+function manifest(dir: string): Manifest {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
+}
+
+const packed = inject('packed');
+const tarballOf = (name: string): Packed => {
+  const found = tarballs(packed).find((p) => p.name === name);
+  if (!found) throw new Error(`no tarball for ${name}`);
+  return found;
 };
+
+/** Paths a published package must not hold: tests, fixtures, snapshots. */
+const TEST_PATH = /(^|\/)(test|tests|__tests__|__fixtures__|fixtures?|__snapshots__)(\/|$)|\.(test|spec)\.[cm]?[jt]sx?$/;
+
+/** The packages a built file imports: static and dynamic `import`, `export … from`, `require`, with a literal name. */
+function importedPackages(code: string): Set<string> {
+  const found = new Set<string>();
+  const patterns = [/\bfrom\s*["']([^"']+)["']/g, /\bimport\s*["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g, /\brequire\s*\(\s*["']([^"']+)["']\s*\)/g];
+  for (const pattern of patterns) {
+    for (const [, spec] of code.matchAll(pattern)) {
+      if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:') || spec.includes(':')) continue;
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      if (!builtinModules.includes(name)) found.add(name);
+    }
+  }
+  return found;
+}
+
+/** The node_modules files a built file's source map lists (code bundled into it): package and path inside it. */
+function bundledSources(mapJson: string): { pkg: string; path: string }[] {
+  return (JSON.parse(mapJson) as { sources: string[] }).sources.flatMap((source) => {
+    const m = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(source);
+    return m ? [{ pkg: m[1], path: m[2] }] : [];
+  });
+}
+
+/**
+ * tfjs-core's modules that hold its state: the engine, the Tensor class, the kernel and gradient registries,
+ * the environment and flags, the backends. A package that bundles one of these runs a second copy beside the
+ * app's (tfjs-core's gradient registrations, which its entry does not load, may be bundled: they run once).
+ */
+const TFJS_CORE_STATE = /^dist\/(engine|tensor|tape|environment|flags|global_util|kernel_registry|base|index)\.js$|^dist\/(backends|platforms)\//;
 
 it('finds the packages', () => {
   expect(packages.length).toBeGreaterThanOrEqual(1);
@@ -37,11 +81,15 @@ for (const dir of packages) {
   describe(pkg.name, () => {
     it('has an exports map, honest sideEffects, a README and tfjs-core as a peer', () => {
       expect(pkg.exports).toBeTypeOf('object');
-      // false, or the built files that register something on import (core: gradients and chained ops),
-      // so bundlers never drop them; conformance/test/tree-shaking.test.ts checks that with esbuild.
+      // false, or the built files that register something on import (core: gradients and chained ops), so
+      // bundlers never drop them: test/pack-install.test.ts bundles a bare import of every entry point with
+      // esbuild and compares what it registers; conformance/test/tree-shaking.test.ts checks core's.
       if (pkg.sideEffects !== false) {
-        expect(SIDE_EFFECTS[pkg.name], `${pkg.name}: sideEffects`).toEqual(pkg.sideEffects);
-        for (const file of pkg.sideEffects as string[]) expect(existsSync(join(dir, file)), file).toBe(true);
+        expect(Array.isArray(pkg.sideEffects), `${pkg.name}: sideEffects is false or a list of files`).toBe(true);
+        const files = pkg.sideEffects as string[];
+        for (const file of files) expect(existsSync(join(dir, file)), file).toBe(true);
+        // The ESM and CJS builds register alike.
+        for (const file of files.filter((f) => f.endsWith('.js'))) expect(files, `${file}'s CJS twin`).toContain(file.replace(/\.js$/, '.cjs'));
       }
       expect(existsSync(join(dir, 'README.md'))).toBe(true);
       if (pkg.dependencies?.['@tensorflow/tfjs-core']) throw new Error('tfjs-core must be a peerDependency, not a dependency');
@@ -78,5 +126,76 @@ for (const dir of packages) {
       expect(Number(esm.trim())).toBeGreaterThan(0);
       expect(Number(cjs.trim())).toBe(Number(esm.trim()));
     });
+
+    if (pkg.private) return;
+
+    it('publishes its build, README and CHANGELOG, and no tests or fixtures', () => {
+      const { files } = tarballOf(pkg.name);
+      expect(pkg.files, 'files').toContain('CHANGELOG.md');
+      expect((pkg.files ?? []).filter((f) => TEST_PATH.test(f)), 'files entries').toEqual([]);
+      expect(files.filter((f) => TEST_PATH.test(f)), 'files in the tarball').toEqual([]);
+      expect(files).toContain('README.md');
+      expect(files.some((f) => f.startsWith('dist/')), 'dist/ in the tarball').toBe(true);
+    });
+
+    it('publishes versions, not workspace: ranges', () => {
+      const published = tarballOf(pkg.name).manifest;
+      expect(JSON.stringify(published)).not.toContain('workspace:');
+      // workspace:^ becomes ^ of the sibling's current version (workspace:* the version itself).
+      for (const [name, range] of Object.entries({ ...published.dependencies, ...published.peerDependencies } as Record<string, string>)) {
+        const sibling = tarballs(packed).find((p) => p.name === name);
+        if (sibling) expect([`^${sibling.version}`, sibling.version], name).toContain(range);
+      }
+    });
+
+    it('declares every package its built files import (a peer where the app shares the instance)', () => {
+      const { files, manifest: published } = tarballOf(pkg.name);
+      const declared = new Set([pkg.name, ...Object.keys({ ...published.dependencies, ...published.peerDependencies })]);
+      const undeclared = new Map<string, string>();
+      for (const file of files.filter((f) => /\.(m|c)?js$/.test(f))) {
+        for (const name of importedPackages(readFileSync(join(dir, file), 'utf8'))) if (!declared.has(name)) undeclared.set(name, file);
+      }
+      expect([...undeclared].map(([name, file]) => `${name} (imported by ${file})`)).toEqual([]);
+      // tfjs-core holds the engine, the registries and the Tensor class: one copy, the app's.
+      const usesCore = files.some((f) => /\.(m|c)?js$/.test(f) && importedPackages(readFileSync(join(dir, f), 'utf8')).has('@tensorflow/tfjs-core'));
+      if (usesCore) {
+        expect(published.peerDependencies?.['@tensorflow/tfjs-core'], 'tfjs-core in peerDependencies').toBeDefined();
+        expect(published.dependencies?.['@tensorflow/tfjs-core'], 'tfjs-core in dependencies').toBeUndefined();
+      }
+    });
+
+    it('bundles none of its peers, and never a second tfjs-core engine, Tensor class or registry', () => {
+      const { files, manifest: published } = tarballOf(pkg.name);
+      const peers = Object.keys(published.peerDependencies ?? {}).filter((p) => p !== '@tensorflow/tfjs-core');
+      const inlined: string[] = [];
+      for (const map of files.filter((f) => f.endsWith('.js.map') || f.endsWith('.cjs.map'))) {
+        const sources = bundledSources(readFileSync(join(dir, map), 'utf8'));
+        const built = map.replace(/\.map$/, '');
+        for (const peer of peers) if (sources.some((s) => s.pkg === peer)) inlined.push(`${peer} in ${built}`);
+        for (const s of sources) if (s.pkg === '@tensorflow/tfjs-core' && TFJS_CORE_STATE.test(s.path)) inlined.push(`@tensorflow/tfjs-core/${s.path} in ${built}`);
+      }
+      // Without source maps, the engine singleton's global gives a bundled engine away.
+      for (const js of files.filter((f) => /\.(m|c)?js$/.test(f))) {
+        if (readFileSync(join(dir, js), 'utf8').includes('_tfengine')) inlined.push(`@tensorflow/tfjs-core's engine (_tfengine) in ${js}`);
+      }
+      expect([...new Set(inlined)]).toEqual([]);
+    });
+
+    it(`keeps its tarball within ${BUDGET_TOLERANCE * 100}% of the committed size budget`, () => {
+      const [row] = checkBudget([tarballOf(pkg.name)], readBudget());
+      expect(
+        row.budgetBytes,
+        `${pkg.name} has no size budget: run node scripts/release-packages.mjs --update-budget and commit test/package-sizes.json`,
+      ).toBeDefined();
+      expect(
+        row.packedBytes,
+        `${pkg.name}: ${row.packedBytes} bytes, budget ${row.budgetBytes}; if intended, run node scripts/release-packages.mjs --update-budget`,
+      ).toBeLessThanOrEqual(row.limitBytes!);
+    });
   });
 }
+
+afterAll(() => {
+  // Each tarball's size, in the test output.
+  if (packed.tarballs) console.info(`tarball sizes (budget: test/package-sizes.json, +${BUDGET_TOLERANCE * 100}% allowed)\n${sizeTable(checkBudget(packed.tarballs))}`);
+});

@@ -1,3 +1,3 @@
 import { project } from '../vitest.shared.ts';
 
-export default project('repo', { include: ['*.test.ts'], testTimeout: 180_000 });
+export default project('repo', { include: ['*.test.ts'], testTimeout: 180_000, globalSetup: ['./pack.setup.ts'] });
