@@ -51,7 +51,10 @@ async function fetchOnce(url: string, file: string, options: DownloadOptions): P
       throw new Refused(reason);
     }
     const length = response.headers.get('content-length');
-    total = length !== null && /^\d+$/.test(length) ? Number(length) : null;
+    // With a Content-Encoding, fetch hands over the decoded body but Content-Length
+    // counts the encoded bytes (sirv and vite preview send .gz files so): no total then.
+    const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+    total = !encoded && length !== null && /^\d+$/.test(length) ? Number(length) : null;
     const chunks: Uint8Array[] = [];
     if (!response.body) throw new Transient('empty response body');
     const reader = response.body.getReader();

@@ -101,4 +101,11 @@ describe('downloads from a loopback mirror', () => {
     expect(ds.sources).toEqual([`${mirror('raw')}t10k-images-idx3-ubyte`, `${mirror('raw')}t10k-labels-idx1-ubyte`]);
     expect(ds.length).toBe(10000);
   });
+
+  it('takes .gz files a server sends gzip-encoded (fetch decodes them; Content-Length is the encoded size)', async () => {
+    const ds = await MNIST.load({ split: 'test', url: mirror('encoded'), ...fast });
+    expect(ds.sources).toEqual([`${mirror('encoded')}t10k-images-idx3-ubyte.gz`, `${mirror('encoded')}t10k-labels-idx1-ubyte.gz`]);
+    expect(ds.length).toBe(10000);
+    expect(ds.labels[0]).toBe(7);
+  });
 });

@@ -13,6 +13,7 @@ export interface MirrorServer {
 /**
  * Routes, `/<route>/<dataset>/<file>`, `files` keyed by `<dataset>/<file>`:
  * ok: the file; raw: only raw files (the .gz name is 404); 404; wrong: `wrong[file]`, valid gzip of other bytes;
+ * encoded: `<name>.gz` sent with Content-Encoding: gzip and the gzip's Content-Length (as sirv and vite preview do);
  * truncated: half the body under a full Content-Length, then the connection drops;
  * slow: headers never come; flaky: 503 on the first request for each file, then the file;
  * stall: headers and a little data, then nothing.
@@ -33,6 +34,10 @@ export async function startMirror(files: Record<string, Uint8Array>, wrong: Reco
     switch (route) {
       case 'ok':
         return send(res, body);
+      case 'encoded':
+        if (!name.endsWith('.gz')) return void res.writeHead(404, 'Not Found').end();
+        res.writeHead(200, { 'content-type': 'application/gzip', 'content-encoding': 'gzip', 'content-length': body.length });
+        return void res.end(body);
       case 'raw':
         return body && !name.endsWith('.gz') ? send(res, body) : void res.writeHead(404, 'Not Found').end();
       case 'wrong':
