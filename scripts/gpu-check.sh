@@ -42,19 +42,24 @@ done
 [[ -f "$bundle/check.mjs" ]] || { echo "gpu-check: no bundle in $bundle: run 'scripts/gpu-check.sh pack' where the repo is built, and carry that folder" >&2; exit 2; }
 mkdir -p "$out"
 
+# xz, else Python's lzma (an image may lack xz-utils but have python3).
+unxz_to() {
+  if command -v xz >/dev/null; then xz -dc "$1" >"$2.tmp"; else "$python" -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), sys.stdout.buffer)' "$1" >"$2.tmp"; fi && mv "$2.tmp" "$2"
+}
+
 # Node: the bundle's own (xz), else one on the PATH.
 node_bin="$(command -v node || true)"
 if [[ -f "$bundle/node.xz" ]]; then
   node_bin="${TMPDIR:-/tmp}/gpu-check-node-$(cksum <"$bundle/node.xz" | cut -d' ' -f1)"
   if [[ ! -x "$node_bin" ]]; then
-    xz -dc "$bundle/node.xz" >"$node_bin.tmp" && chmod +x "$node_bin.tmp" && mv "$node_bin.tmp" "$node_bin"
+    unxz_to "$bundle/node.xz" "$node_bin" && chmod +x "$node_bin"
   fi
 fi
 [[ -n "$node_bin" ]] || { echo "gpu-check: no Node (the bundle has no node.xz and none is on the PATH)" >&2; exit 2; }
 
 # Dawn's binary travels xz-compressed.
 dawn="$bundle/node_modules/webgpu/dist/linux-x64/dawn.node"
-if [[ -f "$dawn.xz" && ! -f "$dawn" ]]; then xz -dc "$dawn.xz" >"$dawn.tmp" && mv "$dawn.tmp" "$dawn"; fi
+if [[ -f "$dawn.xz" && ! -f "$dawn" ]]; then unxz_to "$dawn.xz" "$dawn"; fi
 
 # The Vulkan loader: the system's, else the bundle's copy.
 if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
