@@ -1,5 +1,6 @@
 // Shared bits of the benchmarks: timing with medians, and writing a result section.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -48,4 +49,53 @@ export function writeSection(name, markdown) {
 
 export function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/**
+ * The fastest median of `blocks` samplings of `fn` (the first with `options`' warm-up, the others with one):
+ * a block another job on the machine disturbed does not count.
+ */
+export async function bestOfBlocks(fn, options, blocks) {
+  const all = [];
+  for (let b = 0; b < blocks; b++) all.push(median(await sampleTimes(fn, b === 0 ? options : { ...options, warmup: 1 })));
+  return { ms: Math.min(...all), blocks: all.map((ms) => +ms.toFixed(3)) };
+}
+
+/**
+ * Activates a benchmark backend in this process: `wasm` (the default adapter), `wasm1` (one thread), `webgpu`, or
+ * `cpu`. Returns a line about it for the results.
+ */
+export async function useBenchBackend(backend) {
+  const { useBackend } = await import('@descent/core');
+  if (backend === 'wasm' || backend === 'wasm1') {
+    const { createWasmAdapter, wasmAdapter } = await import('@descent/backend-wasm');
+    const adapter = backend === 'wasm' ? wasmAdapter : createWasmAdapter({ threads: 1 });
+    await useBackend(adapter);
+    const { threads, optimThreads } = adapter.capabilities.info;
+    return `XNNPACK threads ${threads}, optimizer kernel threads ${optimThreads}`;
+  }
+  if (backend === 'webgpu') {
+    const { webgpuAdapter } = await import('@descent/backend-webgpu');
+    await useBackend(webgpuAdapter);
+    return webgpuAdapter.capabilities.info?.description ?? '';
+  }
+  await useBackend('cpu');
+  return '';
+}
+
+/**
+ * Runs `script` with `args` in a child Node process (webgpu: with only the lavapipe Vulkan driver visible) and
+ * returns the JSON it prints last, or `{ backend, error }`.
+ */
+export function runBackendChild(script, backend, args, timeout) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const env = { ...process.env };
+  if (backend === 'webgpu') {
+    const icdIndex = join(root, '.cache', 'webgpu-drivers', 'icd.json');
+    if (!existsSync(icdIndex)) return { backend, error: `${icdIndex} is missing (run scripts/provision.d/webgpu.sh)` };
+    env.VK_ICD_FILENAMES = JSON.parse(readFileSync(icdIndex, 'utf8')).lavapipe;
+  }
+  const r = spawnSync(process.execPath, [script, ...args], { env, encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) return { backend, error: `exit ${r.status} ${r.signal ?? ''}`.trim() };
+  return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }

@@ -7,11 +7,11 @@
 // reading anything back (a read-back of 10M params costs ~110 ms on wasm and
 // would hide the step). webgpu queues work: each step awaits a 1-value read.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machine, median, sampleTimes, table, writeSection } from './_util.mjs';
+import { machine, median, runBackendChild, sampleTimes, table, useBenchBackend, writeSection } from './_util.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const root = join(dirname(self), '..', '..');
@@ -33,22 +33,8 @@ async function best(fn, options, blocks) {
 
 async function measure(backend) {
   const tf = await import('@tensorflow/tfjs-core');
-  const { useBackend } = await import('@descent/core');
   const optim = await import('@descent/optim');
-  let info = '';
-  if (backend === 'wasm' || backend === 'wasm1') {
-    const { createWasmAdapter, wasmAdapter } = await import('@descent/backend-wasm');
-    const adapter = backend === 'wasm' ? wasmAdapter : createWasmAdapter({ threads: 1 });
-    await useBackend(adapter);
-    const { threads, optimThreads } = adapter.capabilities.info;
-    info = `XNNPACK threads ${threads}, optimizer kernel threads ${optimThreads}`;
-  } else if (backend === 'webgpu') {
-    const { webgpuAdapter } = await import('@descent/backend-webgpu');
-    await useBackend(webgpuAdapter);
-    info = webgpuAdapter.capabilities.info?.description ?? '';
-  } else {
-    await useBackend('cpu');
-  }
+  const info = await useBenchBackend(backend);
   const sync = backend !== 'webgpu';
   const slow = backend === 'cpu';
   const results = [];
@@ -100,15 +86,7 @@ async function measure(backend) {
 }
 
 function runChild(backend) {
-  const env = { ...process.env };
-  if (backend === 'webgpu') {
-    const icdIndex = join(root, '.cache', 'webgpu-drivers', 'icd.json');
-    if (!existsSync(icdIndex)) return { backend, error: `${icdIndex} is missing (run scripts/provision.d/webgpu.sh)` };
-    env.VK_ICD_FILENAMES = JSON.parse(readFileSync(icdIndex, 'utf8')).lavapipe;
-  }
-  const r = spawnSync(process.execPath, [self, backend], { env, encoding: 'utf8', timeout: 900_000, stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) return { backend, error: `exit ${r.status} ${r.signal ?? ''}`.trim() };
-  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+  return runBackendChild(self, backend, [backend], 900_000);
 }
 
 function runTorch() {

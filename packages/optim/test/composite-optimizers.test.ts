@@ -219,3 +219,39 @@ describe('AdamWScheduleFree train() / eval()', () => {
     opt.dispose();
   });
 });
+
+describe('tfjs-layers: model.compile and registerSerializables', () => {
+  it('Adafactor, ASGD, Rprop and schedule-free AdamW train a tfjs-layers model with fit()', async () => {
+    const tfl = await import('@tensorflow/tfjs-layers');
+    const x = tf.tensor2d(values(32, 5), [8, 4]);
+    const y = tf.tensor2d(values(8, 6), [8, 1]);
+    for (const make of [
+      (v: tf.Variable[]) => new optim.Adafactor(v, { lr: 0.05 }),
+      (v: tf.Variable[]) => new optim.ASGD(v, { lr: 0.05 }),
+      (v: tf.Variable[]) => new optim.Rprop(v),
+      (v: tf.Variable[]) => ready(new optim.AdamWScheduleFree(v, { lr: 0.05 })),
+    ]) {
+      const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 1 })] });
+      const opt = make(optim.trainableVariables(model));
+      model.compile({ optimizer: opt, loss: 'meanSquaredError' });
+      const h = await model.fit(x, y, { epochs: 15, batchSize: 8, verbose: 0 });
+      const losses = h.history.loss as number[];
+      expect(losses.at(-1)!).toBeLessThan(losses[0]);
+      model.dispose();
+      opt.dispose();
+    }
+    tf.dispose([x, y]);
+  });
+
+  it('registers every class but LBFGS by name, and fromConfig builds it', () => {
+    optim.registerSerializables();
+    const map = tf.serialization.SerializationMap.getMap().classNameMap;
+    for (const name of ['ASGD', 'Rprop', 'Muon', 'Adafactor', 'AdamWScheduleFree']) {
+      const [cls, fromConfig] = map[`Descent.${name}`];
+      const opt = fromConfig(cls, { lr: 0.5 }) as optim.Optimizer<optim.BaseOptions>;
+      expect(opt.defaults.lr).toBe(0.5);
+      opt.dispose();
+    }
+    expect(map['Descent.LBFGS']).toBeUndefined();
+  });
+});

@@ -33,14 +33,17 @@ export function factorShapes(shape: readonly number[]): { row: number[]; col: nu
   return { row, col };
 }
 
-/** `‖x‖₂` over `axis` (kept), squared, over the axis's length: torch's `vector_norm(...).square_().div_(n)`. */
-function meanSquare(x: tf.Tensor, axis: number): tf.Tensor {
-  return tf.div(tf.square(tf.norm(x, 'euclidean', axis, true)), x.shape[x.rank + axis]);
+/**
+ * The mean of `squared` (`g²`) over `axis` (kept): torch's `vector_norm(g, dim).square_().div_(n)` without the
+ * square root and square (tf.norm's Pow and Abs kernels were most of the step on wasm).
+ */
+function meanSquare(squared: tf.Tensor, axis: number): tf.Tensor {
+  return tf.div(tf.sum(squared, axis, true), squared.shape[squared.rank + axis]);
 }
 
 /** `‖x‖₂ / √numel`, a float32 scalar tensor. */
 function rms(x: tf.Tensor): tf.Tensor {
-  return tf.div(tf.norm(x), Math.sqrt(x.size));
+  return tf.div(tf.sqrt(tf.sum(tf.square(x))), Math.sqrt(x.size));
 }
 
 /**
@@ -60,8 +63,9 @@ export function adafactorUpdate(param: tf.Tensor, grad: tf.Tensor, moments: Adaf
   let varEstimate: tf.Tensor;
   let next: Record<string, tf.Tensor>;
   if ('rowVar' in moments) {
-    const rowVar = lerp(moments.rowVar, meanSquare(g, -1), oneMinusBeta2);
-    const colVar = lerp(moments.colVar, meanSquare(g, -2), oneMinusBeta2);
+    const squared = tf.square(g);
+    const rowVar = lerp(moments.rowVar, meanSquare(squared, -1), oneMinusBeta2);
+    const colVar = lerp(moments.colVar, meanSquare(squared, -2), oneMinusBeta2);
     // torch: row_var @ col_var, an outer product ([.., n, 1] @ [.., 1, m]): one product per element.
     varEstimate = tf.div(tf.mul(rowVar, colVar), tf.maximum(tf.mean(rowVar, -2, true), c.eps1));
     next = { rowVar, colVar };
