@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { optimWasmBytes, wasmAdapter } from '../src/index.js';
 import { heapMemory, kernelPoolOf, type HeapBackend, type OptimExports } from '../src/optim/module.js';
 import { adamCase, expectMatchesReference } from './adam-case.js';
-import { KernelPool, MIN_PARALLEL, POINTER_ARGS, partArgs } from '../src/optim/pool.js';
+import { KernelPool, MIN_PARALLEL, PART_ARGS_SOURCE, POINTER_ARGS, partArgs } from '../src/optim/pool.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cores = Math.min(8, os.availableParallelism());
@@ -32,6 +32,16 @@ describe('splitting a kernel call into parts', () => {
           for (let j = 0; j < a[3]; j++) seen.push(start + j);
         }
         expect(seen).toEqual(Array.from({ length: n }, (_, i) => i));
+      }
+    }
+  });
+
+  it("the worker's copy of partArgs (source text, safe from minifiers) computes the same parts", () => {
+    const workerPartArgs = new Function(`return ${PART_ARGS_SOURCE};`)() as typeof partArgs;
+    for (const n of [1, 17, 1000, 100_003]) {
+      for (const parts of [1, 3, 8]) {
+        const args = [64, 0, 4096, 128, n, 0.5];
+        for (let i = 0; i < parts; i++) expect(workerPartArgs(args, args.length, 4, i, parts)).toEqual(partArgs(args, args.length, 4, i, parts));
       }
     }
   });

@@ -59,10 +59,29 @@ export function partArgs(args: ArrayLike<number>, count: number, pointers: numbe
   return out;
 }
 
+/**
+ * {@link partArgs} as source for the worker. Written out, not taken from
+ * `partArgs.toString()`: a minifier (an app's Vite build) may rename what that
+ * text refers to, and the worker then fails with a ReferenceError. A test checks
+ * that both compute the same parts.
+ */
+export const PART_ARGS_SOURCE = `(args, count, pointers, i, parts) => {
+  const n = args[pointers];
+  const chunk = Math.ceil(n / parts / 16) * 16;
+  const start = i * chunk;
+  const end = Math.min(n, start + chunk);
+  if (start >= end) return null;
+  const out = [];
+  for (let j = 0; j < count; j++) out.push(args[j]);
+  for (let j = 0; j < pointers; j++) if (out[j] !== 0) out[j] += 4 * start;
+  out[pointers] = end - start;
+  return out;
+}`;
+
 // The worker: instantiate the module on the shared memory, then run parts until told to stop.
 const WORKER = `
 const run = ({ module, memory, control, args, index, parts, names, pointers }, post) => {
-  const partArgs = ${partArgs.toString()};
+  const partArgs = ${PART_ARGS_SOURCE};
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const ctl = new Int32Array(control);
   const f64 = new Float64Array(args);
