@@ -7,27 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@descent/chromium-page';
 
 export const APP_ROOT = join(import.meta.dirname, '..');
-export const CHROMIUM_PATH = process.env.DESCENT_CHROMIUM ?? '/usr/bin/chromium';
-
-/**
- * --enable-unsafe-webgpu exposes WebGPU on Linux; the SwiftShader flags pin the
- * adapter to SwiftShader (WebGPU on the CPU), so the test needs no GPU. The
- * rest keep a headless root run quiet and offline.
- */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
+// Debian's Chromium and the flags that pin WebGPU to SwiftShader: the same as the repository's other browser suites.
+export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 export interface App {
   url: string;

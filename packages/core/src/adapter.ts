@@ -102,6 +102,9 @@ async function activate(adapter: BackendAdapter): Promise<BackendAdapter> {
   if (!gradientsRegistered()) throw new DescentError('tfjs gradients failed to register');
   registerGradientFixes();
   await adapter.init();
+  // An adapter's init may load tfjs-layers (tfjs-node does), which re-registers
+  // the stock gradients over the fixes: apply them again.
+  registerGradientFixes();
   if (tf.getBackend() !== adapter.backendName) {
     const ok = await tf.setBackend(adapter.backendName);
     if (!ok) throw new DescentError(`tfjs backend "${adapter.backendName}" failed to initialize`);
