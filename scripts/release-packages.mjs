@@ -3,7 +3,7 @@
 //
 //   node scripts/release-packages.mjs                  pack, print each tarball's size, fail over budget
 //   node scripts/release-packages.mjs --update-budget  pack and write the sizes as the new budget
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,13 +26,6 @@ export function publishedPackages() {
     .filter(({ manifest }) => !manifest.private)
     .map(({ dir: d, manifest }) => ({ name: manifest.name, version: manifest.version, dir: d, manifest }))
     .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** Runs the pinned pnpm and returns its output; throws with it on failure. */
-export function runPnpm(args, options = {}) {
-  const r = spawnSync('npx', ['-y', `pnpm@${PNPM_VERSION}`, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
-  if (r.status !== 0) throw new Error(`pnpm ${args.join(' ')} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
 }
 
 /** The regular files of a .tgz: path inside the package, size and contents, read from its tar headers. */
@@ -59,19 +52,37 @@ export function readTarball(tarball) {
   return entries;
 }
 
+/** Runs the pinned pnpm asynchronously in `cwd`; resolves with its stdout, rejects with its output on failure. */
+function pnpmAsync(args, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['-y', `pnpm@${PNPM_VERSION}`, ...args], { cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`pnpm ${args.join(' ')} in ${cwd} failed (exit ${code}):\n${stdout}\n${stderr}`))));
+  });
+}
+
 /**
- * `pnpm pack`s every published package into `dest` in one pnpm run (workspace: ranges become versions,
- * as `pnpm publish` writes them) and describes each tarball: its files, manifest, packed and unpacked bytes.
+ * `pnpm pack`s every published package into `dest` (workspace: ranges become versions, as `pnpm publish`
+ * writes them) and describes each tarball: its files, manifest, packed and unpacked bytes. One pnpm per
+ * package, in its folder: a recursive, filtered `pnpm -r pack` cannot resolve the workspace: range of a
+ * devDependency outside the filter.
  */
-export function packAll(dest, packages = publishedPackages()) {
-  const filters = packages.flatMap((p) => ['--filter', p.name]);
-  const out = runPnpm(['-r', ...filters, 'pack', '--pack-destination', dest, '--json']);
-  const start = out.search(/^[[{]/m);
-  const parsed = JSON.parse(out.slice(start));
-  const results = Array.isArray(parsed) ? parsed : [parsed];
+export async function packAll(dest, packages = publishedPackages(), concurrency = 3) {
+  const queue = [...packages];
+  const results = new Map();
+  const worker = async () => {
+    for (let p = queue.shift(); p; p = queue.shift()) {
+      const out = await pnpmAsync(['pack', '--pack-destination', dest, '--json'], p.dir);
+      results.set(p.name, JSON.parse(out.slice(out.search(/^[[{]/m))));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return packages.map((p) => {
-    const r = results.find((x) => x.name === p.name);
-    if (!r) throw new Error(`pnpm pack wrote no tarball for ${p.name}`);
+    const r = results.get(p.name);
     const files = readTarball(r.filename);
     return {
       name: p.name,
@@ -123,7 +134,7 @@ export function writeBudget(packed) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const dest = mkdtempSync(join(tmpdir(), 'descent-pack-'));
   try {
-    const packed = packAll(dest);
+    const packed = await packAll(dest);
     if (process.argv.includes('--update-budget')) {
       writeBudget(packed);
       console.log(`wrote ${BUDGET_FILE}`);

@@ -25,10 +25,10 @@ declare module 'vitest' {
   }
 }
 
-export default function setup(project: TestProject) {
+export default async function setup(project: TestProject) {
   const dest = mkdtempSync(join(tmpdir(), 'descent-tarballs-'));
   try {
-    project.provide('packed', { tarballs: packAll(dest) as Packed[] });
+    project.provide('packed', { tarballs: (await packAll(dest)) as Packed[] });
   } catch (err) {
     project.provide('packed', { error: (err as Error).message });
   }
