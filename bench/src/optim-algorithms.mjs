@@ -60,22 +60,22 @@ async function measure(backend) {
         name === 'Muon'
           ? [new optim.Muon(matrices, { lr: 0.02 }), ...(rest.length ? [new optim.AdamW(rest, { lr: 1e-3, weightDecay: 0.01 })] : [])]
           : [name === 'AdamW' ? new optim.AdamW(vars, { lr: 1e-3, weightDecay: 0.01 }) : new optim.Adafactor(vars)];
-      const slow = name === 'Muon' && (big || backend !== 'wasm');
-      const budget = quick
-        ? { warmup: 1, minRuns: 1, maxRuns: 3, budgetMs: 200 }
-        : { warmup: slow ? 1 : 3, minRuns: slow ? 3 : 10, maxRuns: 200, budgetMs: slow ? 4000 : big ? 2000 : 800 };
-      const r = await bestOfBlocks(
-        async () => {
-          for (const o of opts) o.step(grads);
-          await done();
-        },
-        budget,
-        quick ? 1 : slow ? 2 : 4,
-      );
-      // After the warm-up made the state: one more step must leave the tensor count as it was.
+      const step = async () => {
+        for (const o of opts) o.step(grads);
+        await done();
+      };
+      // A first step (state creation, kernel compilation) tells how long a step takes: rows of seconds per step
+      // (Muon on 10M params, the software Vulkan driver's matmul) get a few runs, the rest several blocks.
+      const t0 = performance.now();
+      await step();
+      const first = performance.now() - t0;
+      // The first step made the state: every later one must leave the tensor count as it was.
       const before = tf.memory().numTensors;
-      for (const o of opts) o.step(grads);
-      await done();
+      const slow = first > 2000;
+      const budget = quick
+        ? { warmup: 0, minRuns: 1, maxRuns: 3, budgetMs: 200 }
+        : { warmup: slow ? 0 : 3, minRuns: slow ? 2 : 10, maxRuns: 200, budgetMs: slow ? 0 : big ? 2000 : 800 };
+      const r = await bestOfBlocks(step, budget, quick || slow ? 1 : 4);
       const leaked = tf.memory().numTensors - before;
       opts.forEach((o) => o.dispose());
       results.push({ model, n, optimizer: name, ...r, leaked });
