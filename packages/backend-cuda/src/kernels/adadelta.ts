@@ -1,7 +1,8 @@
 // AdadeltaStep (packages/optim/KERNELS.md) as TensorFlow eager ops.
+import { fusedOps } from '@descent/core';
 import { effectiveGrad, emaSq, tfKernel } from './program.js';
 
-export const adadeltaKernel = tfKernel(['param', 'grad', 'squareAvg', 'accDelta'], (p, { param, grad, squareAvg, accDelta }, a) => {
+export const adadeltaKernel = tfKernel(fusedOps.AdadeltaStep, (p, { param, grad, squareAvg, accDelta }, a) => {
   const g = effectiveGrad(p, param, grad, a);
   const rho = a.rho as number;
   const oneMinusRho = a.oneMinusRho as number;

@@ -1,4 +1,5 @@
 // AdamStep, AdamAmsgradStep (Adam and AdamW; packages/optim/KERNELS.md) as TensorFlow eager ops.
+import { fusedOps } from '@descent/core';
 import { effectiveGrad, ema, emaSq, tfKernel, type Handle, type KernelAttrs, type TfProgram } from './program.js';
 
 function adam(p: TfProgram, param: Handle, grad: Handle, expAvg: Handle, expAvgSq: Handle, maxExpAvgSq: Handle | null, a: KernelAttrs) {
@@ -12,12 +13,12 @@ function adam(p: TfProgram, param: Handle, grad: Handle, expAvg: Handle, expAvgS
   return { param: p0.sub(m.mul(a.stepSize as number).div(denom)), expAvg: m, expAvgSq: v, vmax };
 }
 
-export const adamKernel = tfKernel(['param', 'grad', 'expAvg', 'expAvgSq'], (p, x, a) => {
+export const adamKernel = tfKernel(fusedOps.AdamStep, (p, x, a) => {
   const r = adam(p, x.param, x.grad, x.expAvg, x.expAvgSq, null, a);
   return { param: r.param, expAvg: r.expAvg, expAvgSq: r.expAvgSq };
 });
 
-export const adamAmsgradKernel = tfKernel(['param', 'grad', 'expAvg', 'expAvgSq', 'maxExpAvgSq'], (p, x, a) => {
+export const adamAmsgradKernel = tfKernel(fusedOps.AdamAmsgradStep, (p, x, a) => {
   const r = adam(p, x.param, x.grad, x.expAvg, x.expAvgSq, x.maxExpAvgSq, a);
   return { param: r.param, expAvg: r.expAvg, expAvgSq: r.expAvgSq, maxExpAvgSq: r.vmax! };
 });

@@ -1,8 +1,9 @@
 // LambStep (timm's Lamb; packages/optim/KERNELS.md) as TensorFlow eager ops: the
 // two norms are Sum reductions on the device, so the trust ratio is never read back.
+import { fusedOps } from '@descent/core';
 import { ema, emaSq, tfKernel } from './program.js';
 
-export const lambKernel = tfKernel(['param', 'grad', 'expAvg', 'expAvgSq', 'gradDivisor'], (p, { param, grad, expAvg, expAvgSq, gradDivisor }, a, info) => {
+export const lambKernel = tfKernel(fusedOps.LambStep, (p, { param, grad, expAvg, expAvgSq, gradDivisor }, a, info) => {
   const gc = grad.div(gradDivisor);
   const m = ema(expAvg, a.beta1 as number, gc, a.beta3 as number);
   const v = emaSq(expAvgSq, a.beta2 as number, gc, a.oneMinusBeta2 as number);

@@ -5,6 +5,7 @@
 // uploaded once as a float32 scalar, and everything but the outputs is deleted
 // when the kernel returns, also when an op throws.
 import type * as tf from '@tensorflow/tfjs-core';
+import type { AttrSpec, AttrValues, FusedKernelFunc, FusedOpDeclaration } from '@descent/core';
 
 /** An op attribute as the binding takes it. */
 export interface TfOpAttr {
@@ -200,27 +201,33 @@ export class TfProgram {
 
 export type KernelAttrs = Record<string, number | boolean>;
 
-/** What a kernel body gets: the program, its inputs as handles, and the op's attributes. */
-export type KernelBody<I extends string, O extends string> = (p: TfProgram, x: Record<I, Handle>, attrs: KernelAttrs, info: Record<I, tf.TensorInfo>) => Record<O, Handle>;
+/** What a kernel body gets: the program, its inputs as handles, and the op's attributes, typed by its declaration. */
+export type KernelBody<I extends string, O extends string, A extends AttrSpec> = (p: TfProgram, x: Record<I, Handle>, attrs: AttrValues<A>, info: Record<I, tf.TensorInfo>) => Record<O, Handle>;
 
-/** What every kernel here is: tfjs's kernel arguments in, the op's outputs by name out. */
-export type TfKernel = (args: { inputs: Record<string, tf.TensorInfo>; attrs: KernelAttrs; backend: tf.KernelBackend }) => Record<string, tf.TensorInfo>;
+/** Any kernel here, its declaration's types erased (for the registration table). */
+export type TfKernel = FusedKernelFunc;
 
 /**
- * Wraps a kernel body: inputs become handles, outputs become tfjs tensors of
- * the first input's shape (scalar outputs: name them in `scalarOutputs`), and
- * the run's other handles are deleted whatever happens.
+ * Wraps a kernel body written against `decl`: inputs become handles, outputs
+ * become tfjs tensors of the first input's shape (scalar outputs: name them in
+ * `scalarOutputs`), and the run's other handles are deleted whatever happens.
+ * A body that misses a declared output or reads an undeclared input or
+ * attribute does not compile.
  */
-export function tfKernel<I extends string, O extends string>(inputs: readonly I[], body: KernelBody<I, O>, scalarOutputs: readonly O[] = []): TfKernel {
+export function tfKernel<I extends string, O extends string, A extends AttrSpec>(
+  decl: FusedOpDeclaration<I, O, A>,
+  body: KernelBody<I, O, A>,
+  scalarOutputs: readonly O[] = [],
+): FusedKernelFunc<I, O, A> {
   return ({ inputs: infos, attrs, backend }) => {
-    const p = new TfProgram(backend as NodeBackend);
+    const p = new TfProgram(backend as unknown as NodeBackend);
     try {
       const x = {} as Record<I, Handle>;
-      for (const name of inputs) x[name] = p.input(infos[name]!);
-      const shape = infos[inputs[0]!]!.shape;
-      const out = body(p, x, attrs, infos as Record<I, tf.TensorInfo>);
-      const result: Record<string, tf.TensorInfo> = {};
-      for (const [name, h] of Object.entries(out) as [O, Handle][]) result[name] = p.output(h, scalarOutputs.includes(name) ? [] : shape);
+      for (const name of decl.inputs) x[name] = p.input(infos[name]);
+      const shape = infos[decl.inputs[0]].shape;
+      const out = body(p, x, attrs, infos);
+      const result = {} as Record<O, tf.TensorInfo>;
+      for (const name of decl.outputs) result[name] = p.output(out[name], scalarOutputs.includes(name) ? [] : shape);
       return result;
     } finally {
       p.dispose();

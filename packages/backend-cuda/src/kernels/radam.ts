@@ -1,7 +1,8 @@
 // RadamStep (torch 1.13's RAdam; packages/optim/KERNELS.md) as TensorFlow eager ops.
+import { fusedOps } from '@descent/core';
 import { effectiveGrad, ema, emaSq, tfKernel } from './program.js';
 
-export const radamKernel = tfKernel(['param', 'grad', 'expAvg', 'expAvgSq'], (p, { param, grad, expAvg, expAvgSq }, a) => {
+export const radamKernel = tfKernel(fusedOps.RadamStep, (p, { param, grad, expAvg, expAvgSq }, a) => {
   const g = effectiveGrad(p, param, grad, a);
   const m = ema(expAvg, a.beta1 as number, g, a.oneMinusBeta1 as number);
   const v = emaSq(expAvgSq, a.beta2 as number, g, a.oneMinusBeta2 as number);

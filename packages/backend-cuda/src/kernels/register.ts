@@ -2,7 +2,7 @@
 // fused ops, against their declarations in @descent/core (fusedOps): each kernel
 // returns its outputs by name, as the declaration lists them.
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedOps, kernelNameOf, registerFusedKernel, type FusedKernelFunc, type FusedOpDeclaration } from '@descent/core';
+import { fusedOps, kernelNameOf, registerFusedKernel, type AttrSpec, type FusedKernelFunc, type FusedOpDeclaration } from '@descent/core';
 import { adadeltaKernel } from './adadelta.js';
 import { adagradKernel } from './adagrad.js';
 import { adamAmsgradKernel, adamKernel } from './adam.js';
@@ -20,24 +20,29 @@ import { sgdKernel, sgdMomentumKernel } from './sgd.js';
 /** tfjs-node's backend name. */
 export const TENSORFLOW_BACKEND = 'tensorflow';
 
+/** A declaration and its kernel, checked against each other, types erased for the table. */
+function entry<I extends string, O extends string, A extends AttrSpec>(decl: FusedOpDeclaration<I, O, A>, kernel: FusedKernelFunc<I, O, A>): [FusedOpDeclaration, TfKernel] {
+  return [decl, kernel as unknown as TfKernel];
+}
+
 const KERNELS: ReadonlyArray<[FusedOpDeclaration, TfKernel]> = [
-  [fusedOps.SgdStep, sgdKernel],
-  [fusedOps.SgdMomentumStep, sgdMomentumKernel],
-  [fusedOps.AdamStep, adamKernel],
-  [fusedOps.AdamAmsgradStep, adamAmsgradKernel],
-  [fusedOps.LambStep, lambKernel],
-  [fusedOps.AdagradStep, adagradKernel],
-  [fusedOps.RmspropStep, rmspropPlainKernel],
-  [fusedOps.RmspropCenteredStep, rmspropCenteredKernel],
-  [fusedOps.RmspropMomentumStep, rmspropMomentumKernel],
-  [fusedOps.RmspropCenteredMomentumStep, rmspropCenteredMomentumKernel],
-  [fusedOps.AdadeltaStep, adadeltaKernel],
-  [fusedOps.AdamaxStep, adamaxKernel],
-  [fusedOps.NadamStep, nadamKernel],
-  [fusedOps.RadamStep, radamKernel],
-  [fusedOps.LionStep, lionKernel],
-  [fusedOps.AmpUnscale, ampUnscaleKernel],
-  [fusedOps.AmpRoundHalf, ampRoundHalfKernel],
+  entry(fusedOps.SgdStep, sgdKernel),
+  entry(fusedOps.SgdMomentumStep, sgdMomentumKernel),
+  entry(fusedOps.AdamStep, adamKernel),
+  entry(fusedOps.AdamAmsgradStep, adamAmsgradKernel),
+  entry(fusedOps.LambStep, lambKernel),
+  entry(fusedOps.AdagradStep, adagradKernel),
+  entry(fusedOps.RmspropStep, rmspropPlainKernel),
+  entry(fusedOps.RmspropCenteredStep, rmspropCenteredKernel),
+  entry(fusedOps.RmspropMomentumStep, rmspropMomentumKernel),
+  entry(fusedOps.RmspropCenteredMomentumStep, rmspropCenteredMomentumKernel),
+  entry(fusedOps.AdadeltaStep, adadeltaKernel),
+  entry(fusedOps.AdamaxStep, adamaxKernel),
+  entry(fusedOps.NadamStep, nadamKernel),
+  entry(fusedOps.RadamStep, radamKernel),
+  entry(fusedOps.LionStep, lionKernel),
+  entry(fusedOps.AmpUnscale, ampUnscaleKernel),
+  entry(fusedOps.AmpRoundHalf, ampRoundHalfKernel),
 ];
 
 /** The fused ops that have a tensorflow kernel here. */
@@ -53,7 +58,7 @@ export function registerTensorflowKernels(backendName: string = TENSORFLOW_BACKE
   const registered: string[] = [];
   for (const [decl, kernel] of KERNELS) {
     if (tf.getKernel(kernelNameOf(decl.name), backendName)) continue;
-    registerFusedKernel(decl, backendName, kernel as unknown as FusedKernelFunc);
+    registerFusedKernel(decl, backendName, kernel);
     registered.push(decl.name);
   }
   return registered;

@@ -1,9 +1,13 @@
 // RmspropStep and its centered / momentum variants (packages/optim/KERNELS.md) as TensorFlow eager ops.
-import { effectiveGrad, ema, emaSq, tfKernel, type TfKernel } from './program.js';
+import { fusedOps } from '@descent/core';
+import type { AttrSpec, FusedKernelFunc, FusedOpDeclaration } from '@descent/core';
+import { effectiveGrad, ema, emaSq, tfKernel, type Handle } from './program.js';
 
-function rmspropKernel(centered: boolean, momentum: boolean): TfKernel {
-  const inputs = ['param', 'grad', 'squareAvg', ...(centered ? ['gradAvg'] : []), ...(momentum ? ['momentumBuffer'] : [])];
-  return tfKernel(inputs, (p, x, a) => {
+// The four variants share one body, written over the widest declaration (a
+// variant's absent inputs are never read, its absent outputs never written).
+function rmspropKernel<I extends string, O extends string, A extends AttrSpec>(decl: FusedOpDeclaration<I, O, A>, centered: boolean, momentum: boolean): FusedKernelFunc<I, O, A> {
+  const widest = decl as unknown as typeof fusedOps.RmspropCenteredMomentumStep;
+  const kernel = tfKernel(widest, (p, x, a) => {
     const g = effectiveGrad(p, x.param!, x.grad!, a);
     const alpha = a.alpha as number;
     const oneMinusAlpha = a.oneMinusAlpha as number;
@@ -19,11 +23,12 @@ function rmspropKernel(centered: boolean, momentum: boolean): TfKernel {
     } else {
       out.param = x.param!.sub(g.mul(a.lr as number).div(avg));
     }
-    return out;
+    return out as Record<keyof typeof out & ('param' | 'squareAvg' | 'gradAvg' | 'momentumBuffer'), Handle>;
   });
+  return kernel as unknown as FusedKernelFunc<I, O, A>;
 }
 
-export const rmspropPlainKernel = rmspropKernel(false, false);
-export const rmspropCenteredKernel = rmspropKernel(true, false);
-export const rmspropMomentumKernel = rmspropKernel(false, true);
-export const rmspropCenteredMomentumKernel = rmspropKernel(true, true);
+export const rmspropPlainKernel = rmspropKernel(fusedOps.RmspropStep, false, false);
+export const rmspropCenteredKernel = rmspropKernel(fusedOps.RmspropCenteredStep, true, false);
+export const rmspropMomentumKernel = rmspropKernel(fusedOps.RmspropMomentumStep, false, true);
+export const rmspropCenteredMomentumKernel = rmspropKernel(fusedOps.RmspropCenteredMomentumStep, true, true);

@@ -1,11 +1,12 @@
 // SgdStep, SgdMomentumStep (packages/optim/KERNELS.md) as TensorFlow eager ops.
+import { fusedOps } from '@descent/core';
 import { effectiveGrad, tfKernel } from './program.js';
 
-export const sgdKernel = tfKernel(['param', 'grad'], (p, { param, grad }, a) => ({
+export const sgdKernel = tfKernel(fusedOps.SgdStep, (p, { param, grad }, a) => ({
   param: param.sub(effectiveGrad(p, param, grad, a).mul(a.lr as number)),
 }));
 
-export const sgdMomentumKernel = tfKernel(['param', 'grad', 'momentumBuffer'], (p, { param, grad, momentumBuffer }, a) => {
+export const sgdMomentumKernel = tfKernel(fusedOps.SgdMomentumStep, (p, { param, grad, momentumBuffer }, a) => {
   const g = effectiveGrad(p, param, grad, a);
   const momentum = a.momentum as number;
   // On a parameter's first step the buffer is a placeholder and is not read.
