@@ -4,6 +4,7 @@
 import * as tfl from '@tensorflow/tfjs-layers'; // before useBackend: Descent's gradient fixes go back over the ones it registers
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
+import { createWasmAdapter } from '@descent/backend-wasm';
 import { useBackend } from '@descent/core';
 import { getCosineScheduleWithWarmup } from '@descent/lr-schedule';
 import { AdamW, trainableVariables } from '@descent/optim';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     'log-every': { type: 'string' },
     backend: { type: 'string' },
+    threads: { type: 'string' },
     quick: { type: 'boolean' },
   },
 });
@@ -43,8 +45,10 @@ const weightDecay = num('weight-decay', values['weight-decay'], 0.01, (v) => v >
 const warmupRatio = num('warmup-ratio', values['warmup-ratio'], 0.1, (v) => v >= 0 && v < 1);
 const seed = num('seed', values.seed, 0, isCount);
 const logEvery = num('log-every', values['log-every'], quick.logEvery, (v) => isCount(v) && v > 0);
+const threads = num('threads', values.threads, 0, isCount); // wasm's; 0: the cores, at most 8
 
-const adapter = await useBackend(values.backend ?? 'wasm');
+const backend = values.backend ?? 'wasm';
+const adapter = await useBackend(backend === 'wasm' && threads > 0 ? createWasmAdapter({ threads }) : backend);
 console.log(`backend: ${adapter.name} (${JSON.stringify(adapter.capabilities.info)})`);
 
 const train = mnistTensors('train', samples);

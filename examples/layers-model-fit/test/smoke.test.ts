@@ -8,7 +8,7 @@ import { parseRunLog } from '@descent-examples/node-wasm/testing';
 const dir = join(import.meta.dirname, '..');
 
 it('model.fit with AdamW and a cosine-with-warmup callback: the loss falls, the lr follows the schedule batch by batch, no tensor leaks', () => {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--quick'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', '--quick', '--threads=1'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const { backend, steps, accuracy } = parseRunLog(out);
   expect(backend).toBe('wasm');
   expect(steps.map((s) => s.step)).toEqual([50, 100, 150, 200, 250, 300]);

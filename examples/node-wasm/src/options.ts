@@ -19,6 +19,8 @@ export interface RecipeOptions {
   logEvery: number;
   /** A `useBackend` name (`wasm`, `webgpu`, `cpu`). */
   backend: string;
+  /** wasm's threads (XNNPACK and the optimizer kernels); 0: the adapter's default (the cores, at most 8). */
+  threads: number;
 }
 
 const USAGE = `options:
@@ -33,6 +35,7 @@ const USAGE = `options:
   --seed N                      initialization and shuffling (default 0)
   --log-every N                 default 100
   --backend NAME                default per runtime (wasm here)
+  --threads N                   wasm threads (default: the cores, at most 8; one in Deno and Bun)
   --quick                       a smoke run: --samples 6400 --epochs 3 --log-every 50`;
 
 function choice<T extends string>(name: string, value: string, choices: readonly T[]): T {
@@ -46,7 +49,7 @@ function count(name: string, value: string, min: number): number {
   return n;
 }
 
-/** Parses `args` (without the runtime and script); `defaults` are a runtime's own (its backend). */
+/** Parses `args` (without the runtime and script); `defaults` are a runtime's own (its backend, its threads). */
 export function parseRecipeArgs(args: string[], defaults: Partial<RecipeOptions> = {}): RecipeOptions {
   const { values } = parseArgs({
     args,
@@ -63,6 +66,7 @@ export function parseRecipeArgs(args: string[], defaults: Partial<RecipeOptions>
       seed: { type: 'string' },
       'log-every': { type: 'string' },
       backend: { type: 'string' },
+      threads: { type: 'string' },
       quick: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -84,6 +88,7 @@ export function parseRecipeArgs(args: string[], defaults: Partial<RecipeOptions>
     seed: 0,
     logEvery: 100,
     backend: 'wasm',
+    threads: 0,
     ...defaults,
     ...quick,
   };
@@ -101,5 +106,6 @@ export function parseRecipeArgs(args: string[], defaults: Partial<RecipeOptions>
     seed: values.seed === undefined ? base.seed : count('seed', values.seed, 0),
     logEvery: values['log-every'] === undefined ? base.logEvery : count('log-every', values['log-every'], 1),
     backend: values.backend ?? base.backend,
+    threads: values.threads === undefined ? base.threads : count('threads', values.threads, 1),
   };
 }

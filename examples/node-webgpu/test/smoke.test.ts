@@ -33,7 +33,7 @@ describe('the seed recipe on WebGPU in Node', () => {
   });
 
   it('gives the wasm run\'s losses up to summation order (native f16 rounds as the emulation does)', () => {
-    const wasm = parseRunLog(run('--backend=wasm'));
+    const wasm = parseRunLog(run('--backend=wasm', '--threads=1'));
     expect(wasm.backend).toBe('wasm');
     wasm.steps.forEach((s, i) => expect(webgpu.steps[i]!.loss).toBeCloseTo(s.loss, 2));
     wasm.accuracy.forEach((a, i) => expect(webgpu.accuracy[i]!).toBeCloseTo(a, 2));
