@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { PNPM_VERSION } from './pnpm.mjs';
 import { publishedPackages, root } from './release-packages.mjs';
 
-/** `pnpm publish -r` as the release runs it; the test command runs the dry run through this too. */
+/**
+ * `pnpm publish -r` as the release runs it; the test command runs the dry run through this too.
+ * @param {{ dryRun?: boolean, registry?: string }} [options]
+ */
 export function publishArgs({ dryRun = false, registry } = {}) {
   return [
     'publish',

@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -57,20 +57,34 @@ function importedPackages(code: string): Set<string> {
   return found;
 }
 
-/** The node_modules files a built file's source map lists (code bundled into it): package and path inside it. */
-function bundledSources(mapJson: string): { pkg: string; path: string }[] {
-  return (JSON.parse(mapJson) as { sources: string[] }).sources.flatMap((source) => {
-    const m = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(source);
-    return m ? [{ pkg: m[1], path: m[2] }] : [];
+/**
+ * The code of other packages a built file's source map lists, i.e. bundled into it: each source resolved
+ * from the map, as a package name and the module inside it. tfjs-core's own maps point at its TypeScript
+ * (`…/tfjs-core/src/engine.ts`); a sibling workspace package resolves to `packages/<folder>/`.
+ */
+function bundledSources(mapFile: string, ownDir: string): { pkg: string; module: string }[] {
+  const { sources, sourceRoot = '' } = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[]; sourceRoot?: string };
+  return sources.flatMap((source) => {
+    const path = resolve(dirname(mapFile), sourceRoot, source);
+    const core = /\/tfjs-core\/(?:src|dist)\/(.+)\.[jt]s$/.exec(path);
+    if (core) return [{ pkg: '@tensorflow/tfjs-core', module: core[1] }];
+    const inModules = /.*\/node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(path);
+    if (inModules && !inModules[1].startsWith('.')) return [{ pkg: inModules[1], module: inModules[2] }];
+    const sibling = new RegExp(`^${packagesDir}/([^/]+)/(.*)$`).exec(path);
+    if (sibling && join(packagesDir, sibling[1]) !== ownDir && existsSync(join(packagesDir, sibling[1], 'package.json'))) {
+      return [{ pkg: manifest(join(packagesDir, sibling[1])).name, module: sibling[2] }];
+    }
+    return [];
   });
 }
 
 /**
  * tfjs-core's modules that hold its state: the engine, the Tensor class, the kernel and gradient registries,
  * the environment and flags, the backends. A package that bundles one of these runs a second copy beside the
- * app's (tfjs-core's gradient registrations, which its entry does not load, may be bundled: they run once).
+ * app's. (tfjs-core's gradient and chained-op registrations, which its entry does not load, may be bundled:
+ * they run once, against the app's tfjs-core.)
  */
-const TFJS_CORE_STATE = /^dist\/(engine|tensor|tape|environment|flags|global_util|kernel_registry|base|index)\.js$|^dist\/(backends|platforms)\//;
+const TFJS_CORE_STATE = /^(engine|tensor|tape|environment|flags|global_util|kernel_registry|base|index)$|^(backends|platforms)\//;
 
 it('finds the packages', () => {
   expect(packages.length).toBeGreaterThanOrEqual(1);
@@ -169,10 +183,10 @@ for (const dir of packages) {
       const peers = Object.keys(published.peerDependencies ?? {}).filter((p) => p !== '@tensorflow/tfjs-core');
       const inlined: string[] = [];
       for (const map of files.filter((f) => f.endsWith('.js.map') || f.endsWith('.cjs.map'))) {
-        const sources = bundledSources(readFileSync(join(dir, map), 'utf8'));
+        const sources = bundledSources(join(dir, map), dir);
         const built = map.replace(/\.map$/, '');
         for (const peer of peers) if (sources.some((s) => s.pkg === peer)) inlined.push(`${peer} in ${built}`);
-        for (const s of sources) if (s.pkg === '@tensorflow/tfjs-core' && TFJS_CORE_STATE.test(s.path)) inlined.push(`@tensorflow/tfjs-core/${s.path} in ${built}`);
+        for (const s of sources) if (s.pkg === '@tensorflow/tfjs-core' && TFJS_CORE_STATE.test(s.module)) inlined.push(`@tensorflow/tfjs-core's ${s.module} in ${built}`);
       }
       // Without source maps, the engine singleton's global gives a bundled engine away.
       for (const js of files.filter((f) => /\.(m|c)?js$/.test(f))) {
