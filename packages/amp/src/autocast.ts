@@ -45,6 +45,7 @@ const HALF_TAPE_NODES = new Set([
   kernelNameOf('Conv2d'),
 ]);
 
+/** Options of {@link autocast}. */
 export interface AutocastOptions {
   /** Half type of the autocast ops. Default 'float16', as torch's CUDA autocast. */
   dtype?: HalfDtype;

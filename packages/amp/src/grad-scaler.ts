@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DescentError, InvalidArgumentError, check } from '@descent/core';
 import { ampUnscale } from './unscale-op.js';
 
+/** Options of {@link GradScaler}, torch's keyword arguments in lowerCamelCase with torch's defaults. */
 export interface GradScalerOptions {
   /** Initial scale. Default 2^16. */
   initScale?: number;
@@ -17,6 +18,7 @@ export interface GradScalerOptions {
 
 /** What GradScaler needs of an optimizer: `step(grads)`, as in @descent/optim. */
 export interface ScalableOptimizer {
+  /** Applies the (unscaled) gradients, keyed by variable name. */
   step(grads: tf.NamedTensorMap): unknown;
   paramGroups?: unknown;
 }
@@ -80,6 +82,7 @@ export class GradScaler {
     this.growthIntervalValue = growthInterval;
   }
 
+  /** Whether the scaler is on (the `enabled` option). */
   isEnabled(): boolean {
     return this.enabled;
   }
@@ -89,21 +92,27 @@ export class GradScaler {
     return this.enabled ? this.scaleValue : 1;
   }
 
+  /** The factor the scale grows by after `growthInterval` clean steps. */
   getGrowthFactor(): number {
     return this.growthFactorValue;
   }
+  /** Sets the growth factor. */
   setGrowthFactor(value: number): void {
     this.growthFactorValue = value;
   }
+  /** The factor the scale shrinks by after a step with inf/NaN gradients. */
   getBackoffFactor(): number {
     return this.backoffFactorValue;
   }
+  /** Sets the backoff factor. */
   setBackoffFactor(value: number): void {
     this.backoffFactorValue = value;
   }
+  /** The clean steps in a row before the scale grows. */
   getGrowthInterval(): number {
     return this.growthIntervalValue;
   }
+  /** Sets the growth interval. */
   setGrowthInterval(value: number): void {
     this.growthIntervalValue = value;
   }
@@ -250,6 +259,7 @@ export class GradScaler {
     }
   }
 
+  /** The scale, factors, interval and growth tracker, as torch's `state_dict()`; `{}` when disabled. */
   stateDict(): GradScalerState | Record<string, never> {
     if (!this.enabled) return {};
     return {
@@ -261,6 +271,9 @@ export class GradScaler {
     };
   }
 
+  /**
+   * Restores {@link GradScaler.stateDict}'s output (ignored when disabled; an empty state from a disabled scaler throws, as in torch).
+   */
   loadStateDict(state: Partial<GradScalerState>): void {
     if (!this.enabled) return;
     if (state == null || Object.keys(state).length === 0) {

@@ -1,6 +1,7 @@
 /** A folder prefix (ending in `/`) or a map from each `.wasm` file name to its URL or path, as tfjs's `setWasmPaths` takes. */
 export type WasmPaths = string | Record<string, string>;
 
+/** The three `.wasm` files of tfjs-backend-wasm 4.22: scalar, SIMD, and SIMD with threads. */
 export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
 
 export function isNode(): boolean {

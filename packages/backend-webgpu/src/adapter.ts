@@ -5,7 +5,9 @@ import type { GpuAdapterInfoLike, GpuAdapterLike, GpuLike, PowerPreference } fro
 import { isNode } from './runtime.js';
 import { registerWebGPUOptimKernels } from './optim/register.js';
 import { registerWebGPUAmpKernels } from './amp/register.js';
+import { nativeF16Rounds } from './amp/probe.js';
 
+/** Options of `createWebGPUAdapter`. */
 export interface WebGPUAdapterOptions {
   /** Passed to `navigator.gpu.requestAdapter`. Default `'high-performance'`, as tfjs does. */
   powerPreference?: PowerPreference;
@@ -163,6 +165,10 @@ export function makeWebGPUAdapter(options: WebGPUAdapterOptions, loadNode: (() =
       }
       // Before useBackend fills capabilities.fusedKernels from the registry.
       registerKernels();
+      if (registerWebGPUAmpKernels().nativeHalf && !(await nativeF16Rounds())) {
+        registerWebGPUAmpKernels({ nativeHalf: false });
+        capabilities.info.nativeF16 = 'off: the device offers shader-f16 but does not round to f16 (checked at init); autocast emulates it';
+      }
     },
   };
 }

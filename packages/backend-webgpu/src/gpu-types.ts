@@ -27,4 +27,5 @@ export interface GpuLike {
   requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<GpuAdapterLike | null>;
 }
 
+/** `GPURequestAdapterOptions.powerPreference`: which GPU to prefer where there are several. */
 export type PowerPreference = 'low-power' | 'high-performance';

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { DescentError } from '@descent/core';
 import { dirname, join, resolve } from 'node:path';
 
+/** The software Vulkan drivers `scripts/provision.d/webgpu.sh` installs for the tests. */
 export type Driver = 'swiftshader' | 'lavapipe';
 
 const INDEX = join('.cache', 'webgpu-drivers', 'icd.json');

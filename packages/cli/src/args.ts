@@ -18,6 +18,9 @@
 // The error classes of @descent/lr-schedule, which loads no tfjs (core's, the same identity).
 import { brandErrorClass, DescentError } from '@descent/lr-schedule';
 
+/**
+ * The value types a command-line option can have: `number`/`int`, `string`, `boolean`, `choice`, and comma-separated `numbers`/`ints`.
+ */
 export type OptionType = 'number' | 'int' | 'string' | 'boolean' | 'choice' | 'numbers' | 'ints';
 
 interface OptionBase {
@@ -34,6 +37,7 @@ interface OptionBase {
   hidden?: boolean;
 }
 
+/** A numeric option (`--lr 3e-4`, `--epochs 5`). */
 export interface NumberOptionSpec extends OptionBase {
   /** `number`: any finite number (`1e-3`, `-2`); `int`: an integer. */
   type: 'number' | 'int';
@@ -42,27 +46,33 @@ export interface NumberOptionSpec extends OptionBase {
   min?: number;
   max?: number;
 }
+/** A free-text option (`--out FILE`). */
 export interface StringOptionSpec extends OptionBase {
   type: 'string';
   default?: string;
 }
+/** A flag (`--resume`, `--no-plots`). */
 export interface BooleanOptionSpec extends OptionBase {
   /** `--x`, `--x=true|false`, `--x true|false`, `--no-x`. */
   type: 'boolean';
   default?: boolean;
 }
+/** An option with a fixed set of values (`--model mlp`); a near miss is suggested. */
 export interface ChoiceOptionSpec<C extends string = string> extends OptionBase {
   type: 'choice';
   choices: readonly C[];
   default?: C;
 }
+/** A comma-separated list of numbers (`--milestones 30,80`). */
 export interface ListOptionSpec extends OptionBase {
   /** Comma-separated: `--milestones 30,80`. */
   type: 'numbers' | 'ints';
   default?: readonly number[];
 }
 
+/** One option's spec: its type, default, flag, aliases and help. */
 export type OptionSpec = NumberOptionSpec | StringOptionSpec | BooleanOptionSpec | ChoiceOptionSpec | ListOptionSpec;
+/** A command's options by key (camelCase); {@link defineOptions} keeps their literal types. */
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 /** The parsed type of one option. */
@@ -105,6 +115,7 @@ export function camel(flag: string): string {
   return flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** The flag of option `key`, without `--`: `spec.flag`, or the key in kebab-case. */
 export const flagOf = (key: string, spec: OptionSpec): string => spec.flag ?? kebab(key);
 
 /** The option a spelling (without `--`) names: its flag, its camelCase key, an alias, or anything whose camelCase is the key. */
@@ -200,6 +211,7 @@ export interface UnknownOption {
   value?: string;
 }
 
+/** Options of {@link parseOptions}. */
 export interface ParseSettings {
   /** Names the command in messages (`descent train: ...`). */
   command?: string;
@@ -211,6 +223,7 @@ export interface ParseSettings {
   help?: boolean;
 }
 
+/** What {@link parseOptions} returns: typed values, positionals, which options were given. */
 export interface ParseResult<S extends OptionSpecs> {
   values: OptionValues<S>;
   positional: string[];
@@ -356,6 +369,7 @@ function metavarOf(spec: OptionSpec): string {
 
 const showDefault = (v: unknown) => (Array.isArray(v) ? v.join(',') : typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v));
 
+/** Options of {@link formatHelp}. */
 export interface HelpSettings {
   /** First lines, e.g. `Usage: descent train [options]`. */
   usage?: string;

@@ -6,6 +6,7 @@
 import { SCHEDULERS, type OptimizerLike, type Scheduler, type SchedulerName } from '@descent/lr-schedule';
 import type { OptionSpec, OptionSpecs } from './args.js';
 
+/** One schedule of the CLI's catalogue: its name, description, options with defaults, and its factory. */
 export interface ScheduleEntry {
   /** lr-schedule's name: torch's class name or transformers' SchedulerType name. */
   name: SchedulerName;
@@ -23,6 +24,7 @@ export interface ScheduleEntry {
   warmup?: string;
   /** Steps on a metric, not a count (ReduceLROnPlateau): `descent train` feeds it the test loss; there is nothing to plot. */
   metric?: true;
+  /** Builds the scheduler on `optimizer` (options the CLI derives from the optimizer are filled in first). */
   create(optimizer: OptimizerLike, options: Record<string, unknown>): Scheduler;
 }
 

@@ -42,6 +42,7 @@ export { SCHEDULES, SCHEDULE_ALIASES, findSchedule, requiredScheduleDefaults, sc
 export interface Command {
   words: readonly string[];
   summary: string;
+  /** Runs the command on the arguments after its words. */
   run(argv: readonly string[], io: Io): Promise<void> | void;
 }
 
@@ -62,6 +63,7 @@ export const COMMANDS: Command[] = [
   { words: ['lr', 'plot'], summary: 'plot one or several schedules (terminal, SVG, PNG, JSON)', run: plotCommand },
 ];
 
+/** The usage text of `descent` with no arguments or `--help`. */
 export const USAGE = `descent: PyTorch-grade training utilities for TensorFlow.js\n\n${LR_USAGE.replace('Usage:\n', `Usage:\n  ${TRAIN_USAGE.replace('Usage: ', '')}   (descent train --help: every option)\n  ${DOCTOR_USAGE.replace('Usage: ', '')}   (what each backend adapter finds and lacks)\n`)}`;
 
 /** The exit status for an error: 2 for bad command-line input, 1 for anything else. */

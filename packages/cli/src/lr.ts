@@ -16,10 +16,15 @@ import {
 } from './args.js';
 import { findSchedule, requiredScheduleDefaults, SCHEDULE_ALIASES, SCHEDULES, scheduleOptions, type ScheduleEntry } from './catalogue.js';
 
+/**
+ * Where a command writes: its output, its errors and its files (the console and the file system by default; tests pass their own).
+ */
 export interface Io {
+  /** Writes a line of output. */
   out(text: string): void;
   /** Errors; default: `out` when that was given, else stderr. */
   err?(text: string): void;
+  /** Writes a file (`--out`). */
   writeFile(path: string, data: string | Uint8Array): Promise<void> | void;
 }
 
@@ -61,6 +66,7 @@ export function resolveSchedule(name: string): ScheduleEntry {
 
 const fmt = (v: unknown) => (Array.isArray(v) ? v.join(',') : typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v));
 
+/** The usage text of `descent lr`. */
 export const LR_USAGE = `Usage:
   descent lr list
   descent lr plot SCHEDULE [SCHEDULE ...] [--OPTION VALUE ...]
@@ -71,6 +77,7 @@ export const LR_USAGE = `Usage:
   to every schedule that has the option. Several schedules are overlaid in one
   chart with a legend. descent lr plot --help lists the plot options.`;
 
+/** `descent lr list`: every schedule of the catalogue, torch's then transformers', with its options and defaults. */
 export function listSchedules(io: Io): void {
   const w = Math.max(...SCHEDULES.map((e) => e.name.length));
   for (const source of ['torch', 'transformers'] as const) {

@@ -3,6 +3,7 @@ import { DescentError, InvalidArgumentError } from './errors.js';
 import { gradientsRegistered, registerGradientFixes } from './gradients.js';
 import { fusedKernelsFor } from './fused/index.js';
 
+/** What an adapter's backend can do, filled in by its `init()` (and `fusedKernels` by `useBackend`). */
 export interface BackendCapabilities {
   /** Native half precision (WebGPU `shader-f16`); otherwise it is emulated. */
   float16: boolean;
@@ -24,6 +25,9 @@ export interface BackendAdapter {
   /** The tfjs backend it activates (`tf.getBackend()` afterwards). */
   readonly backendName: string;
   readonly capabilities: BackendCapabilities;
+  /**
+   * Registers and activates the tfjs backend and the adapter's kernels; idempotent. Throws, naming what is missing, when it cannot start.
+   */
   init(): Promise<void>;
 }
 
@@ -87,6 +91,7 @@ export function registerAdapter(name: string, loader: AdapterLoader | BackendAda
   known.set(name, typeof loader === 'function' ? loader : async () => loader);
 }
 
+/** The names `useBackend` accepts: the built-in adapters and those added with {@link registerAdapter}. */
 export function knownAdapters(): string[] {
   return [...known.keys()];
 }
@@ -114,6 +119,7 @@ async function activate(adapter: BackendAdapter): Promise<BackendAdapter> {
   return adapter;
 }
 
+/** Options of {@link useBackend}. */
 export interface UseBackendOptions {
   /** Where the fallback notice goes. Default `console.warn`. */
   warn?: (message: string) => void;

@@ -73,6 +73,7 @@ export class InvalidArgumentError extends DescentError {
   }
 }
 
+/** A value as error messages quote it: strings in quotes, arrays and objects as JSON, numbers as they are. */
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
@@ -90,14 +91,17 @@ export function check(ok: boolean, parameter: string, value: unknown, message?: 
   if (!ok) throw new InvalidArgumentError(parameter, value, message);
 }
 
+/** Throws `InvalidArgumentError` (`Invalid <parameter>: <value>`) unless `value` is a finite number. */
 export function checkFinite(parameter: string, value: number): void {
   check(typeof value === 'number' && Number.isFinite(value), parameter, value);
 }
 
+/** Throws `InvalidArgumentError` (`Invalid <parameter>: <value>`) unless `value` is a number ≥ 0. */
 export function checkNonNegative(parameter: string, value: number): void {
   check(typeof value === 'number' && value >= 0, parameter, value);
 }
 
+/** Throws `InvalidArgumentError` (`Invalid <parameter>: <value>`) unless `value` is an integer > 0. */
 export function checkPositiveInt(parameter: string, value: number): void {
   check(Number.isInteger(value) && value > 0, parameter, value);
 }

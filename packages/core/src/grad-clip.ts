@@ -27,6 +27,7 @@ export function globalNorm(grads: tf.NamedTensorMap, normType: number = 2): tf.S
   });
 }
 
+/** Options of {@link clipGradNorm}. */
 export interface ClipGradNormOptions {
   /** The p of the p-norm; `Infinity` for the max norm. Default 2. */
   normType?: number;
@@ -34,6 +35,7 @@ export interface ClipGradNormOptions {
   errorIfNonfinite?: boolean;
 }
 
+/** What {@link clipGradNorm} returns. */
 export interface ClipGradNormResult {
   /** The clipped gradients: new tensors the caller owns. */
   grads: tf.NamedTensorMap;

@@ -33,6 +33,7 @@ export class Generator {
     this.manualSeed(seed);
   }
 
+  /** Reseeds this generator (like `torch.Generator.manual_seed`); returns it. */
   manualSeed(seed: number): this {
     check(Number.isFinite(seed), 'seed', seed);
     // Fold seeds above 2^32 in, so that large integer seeds still differ.
@@ -119,10 +120,12 @@ export class Generator {
     return out;
   }
 
+  /** The generator's state, JSON-safe, for checkpoints; {@link Generator.setState} restores it bit for bit. */
   getState(): GeneratorState {
     return { algorithm: 'xoshiro128**', s: [this.s[0], this.s[1], this.s[2], this.s[3]], spareNormal: this.spare };
   }
 
+  /** Restores a state from {@link Generator.getState}; returns this generator. */
   setState(state: GeneratorState): this {
     check(state?.algorithm === 'xoshiro128**' && Array.isArray(state.s) && state.s.length === 4, 'generator state', state?.algorithm);
     this.s.set(state.s.map((x) => x >>> 0));

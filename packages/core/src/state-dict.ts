@@ -19,16 +19,20 @@ export type StateValue =
   | StateValue[]
   | { [key: string]: StateValue };
 
+/** A state dict: named {@link StateValue}s, as torch's `state_dict()` returns them. */
 export type StateDict = { [key: string]: StateValue };
 
 /** Anything that can save and restore itself, like torch's `state_dict()` protocol. */
 export interface Stateful<S extends StateDict = StateDict> {
+  /** The object's state, to save. */
   stateDict(): S;
+  /** Restores a state from {@link Stateful.stateDict}. */
   loadStateDict(state: S): void;
 }
 
 const TENSOR_TAG = '$tensor';
 
+/** Whether `v` is a {@link HostTensor} (`dtype`, `shape` and a typed array of values). */
 export function isHostTensor(v: unknown): v is HostTensor {
   return (
     typeof v === 'object' &&

@@ -3,6 +3,7 @@ import type { AttrSpec, AttrValues, FusedAttrs, FusedOp } from './fused/index.js
 import { Generator } from './rng.js';
 import { DescentError } from './errors.js';
 
+/** Options of {@link checkKernelAgainstFallback} and {@link assertKernelMatchesFallback}. */
 export interface KernelPropertyOptions<I extends string> {
   /** Backend to test on; it must already be registered. Default: the active one. */
   backend?: string;
@@ -16,6 +17,7 @@ export interface KernelPropertyOptions<I extends string> {
   atol?: number;
 }
 
+/** One output element where the kernel and the fallback disagree. */
 export interface KernelMismatch {
   run: number;
   output: string;
@@ -25,6 +27,7 @@ export interface KernelMismatch {
   attrs: FusedAttrs;
 }
 
+/** What {@link checkKernelAgainstFallback} found over all its runs. */
 export interface KernelPropertyReport {
   backend: string;
   runs: number;

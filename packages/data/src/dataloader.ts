@@ -6,6 +6,7 @@ import type { Value } from './ndarray.js';
 import { later } from './schedule.js';
 import { toTransforms, type Transform, type TransformLike } from './transforms/transform.js';
 
+/** Options of {@link DataLoader}, torch's keyword arguments in lowerCamelCase. */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (torch's default, 1). */
   batchSize?: number;
@@ -103,16 +104,21 @@ export class DataLoader<T, B = Batch<T>> implements AsyncIterable<B>, Iterable<B
     return this.epochCount;
   }
 
+  /**
+   * The epoch count and the generator's state: call between epochs; {@link DataLoader.loadStateDict} replays the following epochs exactly.
+   */
   stateDict(): DataLoaderState {
     return { epoch: this.epochCount, generator: this.generator.getState() };
   }
 
+  /** Restores {@link DataLoader.stateDict}'s output. */
   loadStateDict(state: DataLoaderState): void {
     check(typeof state === 'object' && state !== null && Number.isInteger(state.epoch) && state.epoch >= 0, 'state.epoch', state?.epoch);
     this.generator.setState(state.generator);
     this.epochCount = state.epoch;
   }
 
+  /** One epoch of batches, prefetched while the caller awaits (`for await`). */
   [Symbol.asyncIterator](): AsyncIterator<B> {
     return this.start(this.prefetch);
   }

@@ -2,7 +2,9 @@ import { check, Generator } from '@descent/core';
 
 /** A map-style dataset, like `torch.utils.data.Dataset`: `length` samples, read by index. */
 export interface Dataset<T> {
+  /** The number of samples (torch's `__len__`). */
   readonly length: number;
+  /** The sample at `index`, 0 ≤ index < length (torch's `__getitem__`). */
   get(index: number): T;
 }
 

@@ -16,16 +16,19 @@ export interface NdArray {
 /** What a transform sees: an array, or a scalar such as a class label. */
 export type Value = NdArray | number;
 
+/** Whether `v` is an {@link NdArray} (a typed array `data` and a `shape`). */
 export function isNdArray(v: unknown): v is NdArray {
   return typeof v === 'object' && v !== null && ArrayBuffer.isView((v as NdArray).data) && Array.isArray((v as NdArray).shape);
 }
 
+/** The number of elements of `shape` (1 for `[]`). */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
+/** An {@link NdArray} of `data` (no copy) with `shape` (default: flat); throws when they disagree in size. */
 export function ndarray(data: NdData, shape: readonly number[] = [data.length]): NdArray {
   check(sizeOf(shape) === data.length, 'shape', shape, `Invalid shape: ${JSON.stringify(shape)} holds ${sizeOf(shape)} values, data has ${data.length}`);
   return { data, shape };

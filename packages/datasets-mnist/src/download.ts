@@ -8,6 +8,7 @@ export interface Progress {
   total: number | null;
 }
 
+/** How files are downloaded: the fetch, timeouts, retries and progress reports. */
 export interface DownloadOptions {
   /** The fetch to use (the global one by default). */
   fetch?: typeof globalThis.fetch;
@@ -17,6 +18,7 @@ export interface DownloadOptions {
   retries?: number;
   /** Wait before a retry, doubled each time (500 ms). */
   retryDelayMs?: number;
+  /** Called as data arrives, in place of the default progress bar. */
   onProgress?: (progress: Progress) => void;
 }
 

@@ -10,6 +10,7 @@ export const IDX_TYPES = {
   0x0e: { dtype: 'float64', bytes: 8 },
 } as const;
 
+/** The element types an IDX file can hold, as dtype names (`'uint8'`, …, `'float64'`). */
 export type IdxDType = (typeof IDX_TYPES)[keyof typeof IDX_TYPES]['dtype'];
 
 interface IdxDataTypes {

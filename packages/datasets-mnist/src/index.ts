@@ -9,6 +9,9 @@ import { FASHION_MNIST_SPEC, MNIST_SPEC, type DatasetSpec, type Split } from './
 
 export * from './common.js';
 
+/**
+ * Options of `MNIST.load()` and `FashionMNIST.load()` in browsers: which split, the URL the files are served from, how to check them.
+ */
 export interface MnistOptions extends DownloadOptions {
   split?: Split;
   /**
@@ -35,6 +38,7 @@ export class MNIST extends MnistDataset {
     super(spec, options.data);
   }
 
+  /** The class names, in label order (torchvision's `classes`). */
   static get classes(): readonly string[] {
     return this.spec.classes;
   }

@@ -3,6 +3,7 @@
 const S = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21];
 const K = Int32Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0);
 
+/** The MD5 digest of `bytes` as lowercase hex (for checksums that name md5, where WebCrypto has none). */
 export function md5Hex(bytes: Uint8Array): string {
   const n = bytes.length;
   const padded = new Uint8Array(((n + 8) >>> 6) * 64 + 64);

@@ -51,6 +51,7 @@ export class MnistDataset implements Dataset<[NdArray, number]> {
     this.shape = [this.rows, this.cols];
   }
 
+  /** Sample `index`: the image as a `[rows, cols]` uint8 view (no copy) and its label. */
   get(index: number): [NdArray, number] {
     check(Number.isInteger(index) && index >= 0 && index < this.length, 'index', index, `Invalid index: ${index} (dataset has ${this.length} samples)`);
     const size = this.rows * this.cols;

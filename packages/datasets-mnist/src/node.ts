@@ -26,6 +26,9 @@ export const nodeCodec: Codec = {
   gunzip: (bytes) => gunzipSync(bytes),
 };
 
+/**
+ * Options of the {@link MNIST} and {@link FashionMNIST} constructors and `load()`: which split, where the files are, how to download and check them.
+ */
 export interface MnistOptions extends DownloadOptions {
   split?: Split;
   /** The folder holding the files (raw or `.gz`), where downloads go too. Default: {@link defaultRoot}. */
@@ -176,6 +179,7 @@ export class MNIST extends MnistDataset {
     super(spec, options.data ?? loadLocalSync(spec, options));
   }
 
+  /** The class names, in label order (torchvision's `classes`). */
   static get classes(): readonly string[] {
     return this.spec.classes;
   }

@@ -4,6 +4,7 @@ import type { Progress } from './download.js';
 export interface TtyLike {
   isTTY?: boolean;
   columns?: number;
+  /** Writes text as it is (the bar redraws its line with a carriage return). */
   write(text: string): unknown;
 }
 

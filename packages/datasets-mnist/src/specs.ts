@@ -19,6 +19,7 @@ export interface FileSpec {
   gzMd5: string;
 }
 
+/** A dataset's files, digests, classes and mirrors: {@link MNIST_SPEC}, {@link FASHION_MNIST_SPEC}. */
 export interface DatasetSpec {
   /** torchvision's class name. */
   name: string;

@@ -5,6 +5,7 @@ import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
 import type { Scheduler, SchedulerStateDict } from './scheduler.js';
 import { checkChildren, childStates, quietly, type ChildScheduler } from './sequential-lr.js';
 
+/** Options of {@link ChainedScheduler}. */
 export interface ChainedSchedulerOptions {
   /**
    * Index of the last epoch when resuming from scratch-built children: the

@@ -2,8 +2,10 @@ import { check, checkPositiveInt, formatValue } from './errors.js';
 import { perGroup, type OptimizerLike, groupsOf } from './optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
 
+/** CyclicLR's amplitude policies, torch's names. */
 export type CyclicMode = 'triangular' | 'triangular2' | 'exp_range';
 
+/** Options of {@link CyclicLR}, torch's keyword arguments in lowerCamelCase. */
 export interface CyclicLROptions extends Omit<SchedulerOptions, 'field'> {
   /** Lower bound of the cycle, for all groups or one per group. */
   baseLr: number | number[];
@@ -89,6 +91,9 @@ export class CyclicLR extends LRScheduler {
     return ['maxLrs', 'totalSize', 'stepRatio', 'mode', 'gamma', 'scaleMode', 'cycleMomentum', 'baseMomentums', 'maxMomentums'];
   }
 
+  /**
+   * The amplitude scale at `x` (the cycle number or the iteration, per `scaleMode`): the custom `scaleFn`, or `mode`'s (torch's `scale_fn`).
+   */
   scaleFn(x: number): number {
     if (this.customScaleFn) return this.customScaleFn(x);
     if (this.mode === 'triangular') return 1;

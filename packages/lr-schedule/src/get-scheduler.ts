@@ -32,12 +32,22 @@ import { StepLR } from './step-lr.js';
 export interface NamedScheduler<O = never, S extends Scheduler = Scheduler> {
   /** Whose name and formula: torch.optim.lr_scheduler's class or transformers' schedule. */
   readonly source: 'torch' | 'transformers';
+  /** Builds the scheduler on `optimizer`. */
   readonly create: (optimizer: OptimizerLike, options: O) => S;
 }
 
 const torch = <O, S extends Scheduler>(cls: new (optimizer: OptimizerLike, options: O) => S) =>
-  ({ source: 'torch', create: (optimizer: OptimizerLike, options: O) => new cls(optimizer, options) }) as const;
-const transformers = <O, S extends Scheduler>(create: (optimizer: OptimizerLike, options: O) => S) => ({ source: 'transformers', create }) as const;
+  ({
+    source: 'torch',
+    /** Builds the scheduler on `optimizer`: `new cls(optimizer, options)`. */
+    create: (optimizer: OptimizerLike, options: O) => new cls(optimizer, options),
+  }) as const;
+const transformers = <O, S extends Scheduler>(create: (optimizer: OptimizerLike, options: O) => S) =>
+  ({
+    source: 'transformers',
+    /** Builds the schedule on `optimizer`: transformers' `get_*_schedule*` function. */
+    create,
+  }) as const;
 
 /**
  * Every scheduler built from an optimizer and plain options, by name: torch's by
@@ -69,6 +79,7 @@ export const SCHEDULERS = {
   warmup_stable_decay: transformers(getWsdSchedule),
 } as const satisfies Record<string, NamedScheduler>;
 
+/** Every key of {@link SCHEDULERS}: torch's class names and transformers' schedule names. */
 export type SchedulerName = keyof typeof SCHEDULERS;
 
 /** transformers' `SchedulerType` names. */
@@ -78,6 +89,7 @@ export const HF_SCHEDULER_NAMES: readonly HfSchedulerName[] = (Object.keys(SCHED
   (name): name is HfSchedulerName => SCHEDULERS[name].source === 'transformers',
 );
 
+/** Options of {@link getScheduler}, as transformers' `get_scheduler` takes them. */
 export interface GetSchedulerOptions {
   numWarmupSteps?: number;
   numTrainingSteps?: number;

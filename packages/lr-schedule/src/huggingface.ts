@@ -173,6 +173,7 @@ export function getCosineWithMinLrScheduleWithWarmup(optimizer: OptimizerLike, o
   return new LambdaLR(optimizer, { lrLambda: cosineLambda(options.numWarmupSteps, options.numTrainingSteps, c, rate), lastEpoch: options.lastEpoch });
 }
 
+/** The warmup and decay curves of {@link getWsdSchedule}, transformers' names. */
 export type WsdShape = 'linear' | 'cosine' | '1-sqrt';
 
 export interface WsdOptions extends WarmupOptions {

@@ -2,6 +2,7 @@ import { check, checkInRange, checkNumber, checkPositiveInt, formatValue, Invali
 import { perGroup, type OptimizerLike, type ParamGroup, groupsOf } from './optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './scheduler.js';
 
+/** Options of {@link OneCycleLR}, torch's keyword arguments in lowerCamelCase. */
 export interface OneCycleLROptions extends Omit<SchedulerOptions, 'field'> {
   /** Peak lr, for all groups or one per group. */
   maxLr: number | number[];

@@ -23,6 +23,7 @@ export interface OptimizerLike {
   paramGroups: ParamGroupLike[];
   /** Constructor defaults (torch's `optimizer.defaults`); used by a few HF schedules. */
   defaults?: { lr?: number; momentum?: number; betas?: readonly number[] };
+  /** The optimizer's step; schedulers wrap it to count calls (torch's step-order warning). */
   step?: (...args: never[]) => unknown;
 }
 

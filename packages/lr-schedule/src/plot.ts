@@ -7,6 +7,7 @@ import type { Schedule } from './schedules.js';
 /** A pure schedule, a scheduler (stepped in place), or values already sampled (one array per series). */
 export type PlotSource = Schedule | Scheduler | number[] | number[][];
 
+/** Options of {@link plotSchedule} and the renderers. */
 export interface PlotOptions {
   /** Points to draw: epochs 0 .. steps - 1. Default 100 (ignored for sampled values). */
   steps?: number;
@@ -45,6 +46,7 @@ export function seriesStyle(g: number): SeriesStyle {
 const labelOf = (options: PlotOptions, g: number) => options.labels?.[g] ?? `group ${g}`;
 const showLegend = (series: number[][], options: PlotOptions) => options.legend ?? series.length > 1;
 
+/** What {@link plotSchedule} returns: the sampled values and both drawings. */
 export interface SchedulePlot {
   /** `series[g][k]`: the value of series `g` at epoch `k`. */
   series: number[][];
@@ -122,6 +124,7 @@ function legendLayout(labels: string[], width: number): { x: number; row: number
   return at;
 }
 
+/** Draws sampled series (`series[g][k]`) as an SVG line chart with ticks, and a legend for several series (`legend`). */
 export function renderSvg(series: number[][], options: PlotOptions = {}): string {
   const W = options.width ?? 640;
   const H = options.height ?? 360;
@@ -179,6 +182,7 @@ export function renderSvg(series: number[][], options: PlotOptions = {}): string
   return out.join('\n');
 }
 
+/** Draws sampled series as a text chart for a terminal, one glyph per series. */
 export function renderTerminal(series: number[][], options: PlotOptions = {}): string {
   const cols = options.columns ?? 64;
   const rows = options.rows ?? 16;

@@ -3,6 +3,7 @@ import { perGroup, type OptimizerLike, groupsOf } from './optimizer.js';
 import { checkOptimizer, cloneState, type Scheduler, type SchedulerStateDict } from './scheduler.js';
 import { warn } from './warnings.js';
 
+/** Options of {@link ReduceLROnPlateau}, torch's keyword arguments in lowerCamelCase. */
 export interface ReduceLROnPlateauOptions {
   /** `'min'`: reduce when the metric stops falling; `'max'`: when it stops rising. Default `'min'`. */
   mode?: 'min' | 'max';
@@ -22,6 +23,7 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
+/** The warning `step(NaN)` gives. */
 export const NAN_METRIC_WARNING =
   'ReduceLROnPlateau.step(metric) got NaN: it counts as an epoch without improvement, as in torch.';
 
@@ -82,10 +84,12 @@ export class ReduceLROnPlateau implements Scheduler {
     this.numBadEpochs = 0;
   }
 
+  /** Whether the scheduler is waiting out its cooldown after a reduction. */
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }
 
+  /** Whether metric `a` improves on `best` under `mode`, `threshold` and `thresholdMode` (torch's `is_better`). */
   isBetter(a: number, best: number): boolean {
     if (this.mode === 'min' && this.thresholdMode === 'rel') return a < best * (1 - this.threshold);
     if (this.mode === 'min') return a < best - this.threshold;

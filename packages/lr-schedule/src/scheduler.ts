@@ -29,20 +29,27 @@ export interface SchedulerOptions {
 export interface Scheduler {
   readonly optimizer: OptimizerLike;
   lastEpoch: number;
+  /** Advances the schedule (ReduceLROnPlateau takes the monitored metric) and writes the new values into the groups. */
   step(metric?: number): void;
+  /** The values last written, one per param group (torch's `get_last_lr()`). */
   getLastLr(): number[];
+  /** The scheduler's state, plain data (torch's `state_dict()`). */
   stateDict(): SchedulerStateDict;
+  /** Restores {@link Scheduler.stateDict}'s output; build the optimizer and scheduler first, as in torch. */
   loadStateDict(state: SchedulerStateDict): void;
 }
 
+/** The warning `step(epoch)` gives, as torch's. */
 export const EPOCH_DEPRECATION_WARNING =
   'The epoch argument of `scheduler.step(epoch)` is deprecated, as in torch: call `scheduler.step()`. ' +
   'With an epoch the closed form is used instead of the chainable form, where available.';
 
+/** The warning for a first `scheduler.step()` before any `optimizer.step()`, as torch's. */
 export const STEP_BEFORE_OPTIMIZER_WARNING =
   'Detected call of `scheduler.step()` before `optimizer.step()`. Call them in the opposite order: ' +
   '`optimizer.step()` before `scheduler.step()`. Failing to do so skips the first value of the learning rate schedule.';
 
+/** The warning when `optimizer.step` was replaced after the scheduler wrapped it, as torch's. */
 export const STEP_OVERRIDDEN_WARNING =
   '`optimizer.step()` seems to have been overridden after the learning rate scheduler was created. ' +
   'Make sure to call `optimizer.step()` before `scheduler.step()`.';
@@ -84,10 +91,12 @@ export abstract class LRScheduler implements Scheduler {
     check(typeof this.field === 'string' && this.field.length > 0, 'field', options.field);
   }
 
+  /** The optimizer's param groups. */
   protected get groups(): ParamGroup[] {
     return groupsOf(this.optimizer);
   }
 
+  /** The scheduled field's current value in `group`. */
   protected read(group: ParamGroup): number {
     return group[this.field] as number;
   }
@@ -152,12 +161,14 @@ export abstract class LRScheduler implements Scheduler {
     this.apply(this.closedFormLr ? this.closedFormLr() : this.computeLr());
   }
 
+  /** Warns, as torch does, when the first step comes before the optimizer's or `optimizer.step` was replaced. */
   protected warnOnStepOrder(): void {
     if (this.stepCount !== 1 || !this.watchesOptimizer) return;
     if (!isStepWatched(this.optimizer)) warn(STEP_OVERRIDDEN_WARNING);
     else if (optimizerStepAttempts(this.optimizer) < 1) warn(STEP_BEFORE_OPTIMIZER_WARNING);
   }
 
+  /** Writes one value per group into the scheduled field and records them for {@link LRScheduler.getLastLr}. */
   protected apply(values: number[]): void {
     const groups = this.groups;
     for (let i = 0; i < groups.length; i++) groups[i]![this.field] = values[i];
@@ -174,6 +185,7 @@ export abstract class LRScheduler implements Scheduler {
     return [];
   }
 
+  /** `lastEpoch`, `baseLrs`, `lastLr`, the step count and the subclass's fields, as plain data. */
   stateDict(): SchedulerStateDict {
     const state: SchedulerStateDict = {
       lastEpoch: this.lastEpoch,
@@ -186,6 +198,7 @@ export abstract class LRScheduler implements Scheduler {
     return state;
   }
 
+  /** Restores {@link LRScheduler.stateDict}'s output. */
   loadStateDict(state: SchedulerStateDict): void {
     check(state !== null && typeof state === 'object', 'state', state, `state must be an object from stateDict(), got ${formatValue(state)}`);
     const self = this as unknown as Record<string, unknown>;

@@ -2,6 +2,7 @@
 // holds no state, so it can drive anything (and needs no optimizer).
 import { check, checkNumber, checkPositiveInt, formatValue } from './errors.js';
 
+/** A pure schedule, optax style: the value at a step count, with no state. */
 export type Schedule = (step: number) => number;
 
 /** Always `value`. */
@@ -10,6 +11,7 @@ export function constantSchedule(value: number): Schedule {
   return () => value;
 }
 
+/** Options of {@link linearSchedule} (optax's names in lowerCamelCase). */
 export interface LinearScheduleOptions {
   initValue: number;
   endValue: number;
@@ -23,6 +25,7 @@ export function linearSchedule(o: LinearScheduleOptions): Schedule {
   return polynomialSchedule({ ...o, power: 1 });
 }
 
+/** Options of {@link polynomialSchedule}. */
 export interface PolynomialScheduleOptions extends LinearScheduleOptions {
   power: number;
 }
@@ -43,6 +46,7 @@ export function polynomialSchedule(o: PolynomialScheduleOptions): Schedule {
   };
 }
 
+/** Options of {@link cosineDecaySchedule}. */
 export interface CosineDecayScheduleOptions {
   initValue: number;
   decaySteps: number;
@@ -67,6 +71,7 @@ export function cosineDecaySchedule(o: CosineDecayScheduleOptions): Schedule {
   };
 }
 
+/** Options of {@link exponentialDecaySchedule}. */
 export interface ExponentialDecayOptions {
   initValue: number;
   transitionSteps: number;
@@ -134,6 +139,7 @@ export function joinSchedules(schedules: Schedule[], boundaries: number[]): Sche
   };
 }
 
+/** Options of {@link withWarmup}. */
 export interface WithWarmupOptions {
   warmupSteps: number;
   /** Value at step 0. Default 0. */
@@ -150,6 +156,7 @@ export function withWarmup(decay: Schedule, o: WithWarmupOptions): Schedule {
   return joinSchedules([warm, decay], [o.warmupSteps]);
 }
 
+/** Options of {@link warmupCosineDecaySchedule}. */
 export interface WarmupCosineDecayOptions {
   initValue?: number;
   peakValue: number;

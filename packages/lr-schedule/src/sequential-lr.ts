@@ -5,8 +5,10 @@ import { ReduceLROnPlateau } from './reduce-lr-on-plateau.js';
 import { checkOptimizer, LRScheduler, type Scheduler, type SchedulerStateDict } from './scheduler.js';
 import { setWarningHandler } from './warnings.js';
 
+/** A scheduler that SequentialLR and ChainedScheduler can hold. */
 export type ChildScheduler = LRScheduler | ReduceLROnPlateau;
 
+/** Options of {@link SequentialLR}. */
 export interface SequentialLROptions {
   schedulers: ChildScheduler[];
   /** Epochs at which the next scheduler takes over; one fewer than `schedulers`. */

@@ -6,6 +6,7 @@ import { InvalidArgumentError, formatValue, getDefaultGenerator, type Generator 
 // come from @descent/core's seeded generator (the default one unless `generator`),
 // drawn in the variable's row-major order, so `manualSeed(s)` makes models reproducible.
 
+/** The nonlinearities {@link calculateGain} knows, torch's names. */
 export type Nonlinearity =
   | 'linear'
   | 'conv1d'
@@ -20,17 +21,21 @@ export type Nonlinearity =
   | 'leaky_relu'
   | 'selu';
 
+/** Which fan Kaiming initialization preserves: `fan_in` (the forward pass) or `fan_out` (the backward pass). */
 export type FanMode = 'fan_in' | 'fan_out';
 
+/** Options of every random initializer. */
 export interface RandomInitOptions {
   /** Default: `getDefaultGenerator()` at the time of the call. */
   generator?: Generator;
 }
 
+/** Options of {@link xavierUniform} and {@link xavierNormal}; `gain` defaults to 1. */
 export interface XavierOptions extends RandomInitOptions {
   gain?: number;
 }
 
+/** Options of {@link kaimingUniform} and {@link kaimingNormal}, torch's keyword arguments. */
 export interface KaimingOptions extends RandomInitOptions {
   /** The negative slope of the leaky_relu that follows (torch's `a`, default 0). */
   a?: number;

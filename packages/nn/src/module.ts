@@ -22,6 +22,7 @@ export interface StateEntry {
   torchPermutation: number[] | null;
 }
 
+/** Options of `registerParameter` and `registerBuffer`. */
 export interface RegisterOptions {
   /** See {@link StateEntry.torchPermutation}. */
   torchPermutation?: number[];
@@ -29,6 +30,7 @@ export interface RegisterOptions {
   persistent?: boolean;
 }
 
+/** Options of the `named*` and list queries (`namedParameters`, `buffers`, …), torch's keyword arguments. */
 export interface ModuleQueryOptions {
   /** Prepended to every name (torch's `prefix`). */
   prefix?: string;
@@ -36,6 +38,7 @@ export interface ModuleQueryOptions {
   recurse?: boolean;
 }
 
+/** Options of {@link Module.loadStateDict}. */
 export interface LoadStateDictOptions {
   /** Missing and unexpected keys are errors (default true). Shape and dtype mismatches always are. */
   strict?: boolean;
@@ -219,6 +222,7 @@ export abstract class Module {
     return out;
   }
 
+  /** The direct submodules, in registration order, each once (torch's `children()`). */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -237,6 +241,7 @@ export abstract class Module {
     return out;
   }
 
+  /** This module and every descendant, pre-order, each once (torch's `modules()`). */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -271,10 +276,14 @@ export abstract class Module {
     return this.namedParameters(options).map(([, v]) => v);
   }
 
+  /**
+   * `[name, variable]` pairs of the buffers (BatchNorm's running statistics, …) with torch's dotted names, in torch's order.
+   */
   namedBuffers(options: ModuleQueryOptions = {}): Array<[string, tf.Variable]> {
     return this.#namedMembers('buffers', options);
   }
 
+  /** The buffers: non-trainable variables, updated by `assign` (torch's `buffers()`). */
   buffers(options: ModuleQueryOptions = {}): tf.Variable[] {
     return this.namedBuffers(options).map(([, v]) => v);
   }
@@ -404,6 +413,7 @@ function defineKey<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** Options of {@link loadState}. */
 export interface LoadStateOptions {
   strict: boolean;
   /** The values are in torch's layouts: shapes are checked as torch's and values transposed back. */

@@ -7,6 +7,7 @@ import { brandErrorClass, DescentError, formatValue, isHostTensor, type HostTens
 // Decoding checks everything the reference implementation checks, and never
 // evaluates anything from the file.
 
+/** The dtype names of the safetensors format. */
 export type SafetensorsDtype = 'BOOL' | 'U8' | 'I8' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
 
 const ITEM_SIZE: Record<SafetensorsDtype, number> = {
@@ -59,6 +60,7 @@ export class SafetensorsError extends DescentError {
   }
 }
 
+/** What {@link decodeSafetensors} returns. */
 export interface DecodedSafetensors {
   /** Every tensor, in the file's header order, as host tensors. */
   tensors: Record<string, HostTensor>;
@@ -68,6 +70,7 @@ export interface DecodedSafetensors {
   dtypes: Record<string, SafetensorsDtype>;
 }
 
+/** Options of {@link encodeSafetensors}. */
 export interface EncodeSafetensorsOptions {
   /** A file dtype per tensor other than its host dtype's own: int32 tensors may be written as `I64` (torch's long). */
   dtypes?: Record<string, 'I32' | 'I64'>;

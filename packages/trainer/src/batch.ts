@@ -7,6 +7,7 @@ export interface TrainLoader<B = unknown> extends AsyncIterable<B> {
   readonly length: number;
   /** The position to resume from (needed for checkpoints). */
   stateDict?(): DataLoaderState;
+  /** Restores {@link TrainLoader.stateDict}'s output. */
   loadStateDict?(state: DataLoaderState): void;
 }
 

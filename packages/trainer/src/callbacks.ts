@@ -21,6 +21,7 @@ export interface CallbackContext {
   checkpointDir?: string;
 }
 
+/** The names of the {@link Callback} events, HuggingFace's and Lightning's. */
 export type CallbackEvent =
   | 'onTrainBegin'
   | 'onTrainEnd'
@@ -34,6 +35,7 @@ export type CallbackEvent =
   | 'onLog'
   | 'onSave';
 
+/** An event handler: the trainer's state, the event's log entry, and what else the event carries; may be async. */
 export type CallbackHandler = (state: TrainerState, logs: Logs, context: CallbackContext) => void | Promise<void>;
 
 /** What a callback saves into a checkpoint: JSON, and tensors on the host. */
@@ -57,16 +59,31 @@ export interface CallbackState {
  * - Set `state.shouldStop` to stop, `state.shouldSave` to checkpoint.
  */
 export interface Callback {
+  /** Once, when `fit` starts, after a resume restored everything. */
   onTrainBegin?: CallbackHandler;
+  /** Once, after the run's summary was logged (`logs` is the summary). */
   onTrainEnd?: CallbackHandler;
+  /** At the start of every epoch. */
   onEpochBegin?: CallbackHandler;
+  /**
+   * At the end of every epoch, after evaluation and the epoch scheduler (`logs` is the epoch's entry: add keys to it).
+   */
   onEpochEnd?: CallbackHandler;
+  /** Before the first micro-batch of every optimizer step. */
   onStepBegin?: CallbackHandler;
+  /**
+   * After every optimizer step and the step scheduler (`logs` is the step's entry, empty on steps that do not log; `context.loss`, `stepped`, `skipped`).
+   */
   onStepEnd?: CallbackHandler;
+  /** When the gradients are final (unscaled and clipped, in `context.grads`), before the optimizer applies them. */
   onBeforeOptimizerStep?: CallbackHandler;
+  /** Before every evaluation. */
   onEvaluateBegin?: CallbackHandler;
+  /** After every evaluation (`logs`: the eval metrics; `context.evaluation`: the full result). */
   onEvaluate?: CallbackHandler;
+  /** For every log entry: steps, epochs and the summary. */
   onLog?: CallbackHandler;
+  /** After a checkpoint was written (`context.checkpointDir`). */
   onSave?: CallbackHandler;
   /** The key of this callback's state in checkpoints (default: its class name), numbered when repeated. */
   stateKey?: string;
@@ -80,6 +97,7 @@ export interface Callback {
 export class CallbackList {
   constructor(readonly callbacks: readonly Callback[]) {}
 
+  /** Calls `event`'s handler of every callback that has one, in order, awaiting each. */
   async fire(event: CallbackEvent, state: TrainerState, logs: Logs, context: CallbackContext): Promise<void> {
     for (const cb of this.callbacks) {
       const handler = cb[event];

@@ -23,7 +23,9 @@ import type { TrainerOptimizer } from './train-step.js';
 //   trainer_state.json      counters, log history, best metric, and every file's SHA-256
 // written into a temporary directory inside the output folder, flushed, and renamed.
 
+/** The `format` written into `trainer_state.json`; reading checks it. */
 export const CHECKPOINT_FORMAT = 'descent-trainer-checkpoint';
+/** The checkpoint layout's version, written into `trainer_state.json`; reading checks it. */
 export const CHECKPOINT_VERSION = 1;
 const TRAINER_STATE = 'trainer_state.json';
 const CHECKPOINT_DIR = /^checkpoint-(\d+)$/;
@@ -62,6 +64,7 @@ export interface CheckpointTargets {
   owner?: unknown;
 }
 
+/** What a checkpoint holds besides the targets' own state. */
 export interface CheckpointPayload {
   /** The trainer's counters and history (JSON). */
   trainerState: Record<string, unknown>;
@@ -193,6 +196,7 @@ async function exists(m: NodeModules, p: string): Promise<boolean> {
 
 // ---------- listing ----------
 
+/** A checkpoint directory found by {@link listCheckpoints}, and its global step. */
 export interface CheckpointInfo {
   dir: string;
   step: number;

@@ -15,6 +15,7 @@ export interface Misclassified {
   label: number;
 }
 
+/** What an evaluation computed over a whole loader. */
 export interface EvaluationResult {
   /** The mean loss per sample (each batch's mean loss weighted by its size). */
   loss: number;

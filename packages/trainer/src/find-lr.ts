@@ -9,6 +9,7 @@ import { writeSvgAndPng } from './plots.js';
 import { resolveAmp, trainStep } from './train-step.js';
 import type { Trainer } from './trainer.js';
 
+/** Options of {@link Trainer.findLr} (fastai's and Lightning's `lr_find`). */
 export interface FindLrOptions {
   trainLoader: TrainLoader;
   /** Default 1e-7. */
@@ -25,6 +26,7 @@ export interface FindLrOptions {
   divergeThreshold?: number;
 }
 
+/** What {@link Trainer.findLr} returns: the sweep and its suggestion. */
 export interface FindLrResult {
   /** The learning rate of each step taken. */
   lrs: number[];

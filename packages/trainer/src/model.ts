@@ -11,11 +11,13 @@ export interface LayerVariableLike {
   readonly name: string;
   readonly originalName?: string;
   readonly trainable: boolean;
+  /** The variable's current value. */
   read(): tf.Tensor;
 }
 
 /** The part of a tfjs-layers `LayersModel` the trainer uses (`tf.sequential()`, `tf.model()`). */
 export interface LayersModelLike {
+  /** Runs the model (`training: true` in training steps). */
   apply(inputs: tf.Tensor | tf.Tensor[], kwargs?: { training?: boolean }): unknown;
   readonly trainableWeights: LayerVariableLike[];
   readonly weights: LayerVariableLike[];
@@ -28,6 +30,7 @@ export interface LayersModelLike {
  * across processes and model instances).
  */
 export interface FunctionModel {
+  /** Logits for a batch `x`; `training` is true in training steps (dropout, batch-norm statistics). */
   forward: (x: tf.Tensor, training: boolean) => tf.Tensor;
   variables: tf.Variable[] | Record<string, tf.Variable>;
 }

@@ -136,6 +136,7 @@ export async function writeSvgAndPng(m: NodeModules, dir: string, name: string, 
   return files;
 }
 
+/** What {@link writeRunPlots} draws from. */
 export interface RunPlotsInput {
   logHistory: readonly Logs[];
   /** The last evaluation (confusion matrix, misclassified samples). */

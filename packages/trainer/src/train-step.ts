@@ -12,8 +12,11 @@ export type LossFn = (logits: tf.Tensor, target: tf.Tensor) => tf.Tensor;
 export interface TrainerOptimizer {
   /** Plain objects with at least `lr` (no index signature: @descent/optim's groups are interfaces). */
   paramGroups: Array<{ lr: number }>;
+  /** Applies gradients keyed by variable name. */
   step(grads: tf.NamedTensorMap): unknown;
+  /** The optimizer's state, for checkpoints. */
   stateDict?(): unknown;
+  /** Restores {@link TrainerOptimizer.stateDict}'s output. */
   loadStateDict?(state: never): void;
 }
 
@@ -33,6 +36,7 @@ export function resolveAmp(amp: AmpOption | undefined): 'float16' | 'bfloat16' |
   throw new InvalidArgumentError('amp', amp, `Invalid amp: ${formatValue(amp)} (expected 'float16', 'bfloat16', 'auto' or false)`);
 }
 
+/** Options of {@link trainStep}: the model, optimizer and batch, and how to step. */
 export interface TrainStepOptions {
   model: ModelLike | TrainableModel;
   optimizer: TrainerOptimizer;
@@ -51,6 +55,7 @@ export interface TrainStepOptions {
   beforeOptimizerStep?: (grads: tf.NamedTensorMap) => void | Promise<void>;
 }
 
+/** What {@link trainStep} returns. */
 export interface TrainStepResult {
   /** This micro-batch's loss, unscaled and not divided by the accumulation: a 0-d tensor you own. */
   loss: tf.Scalar;

@@ -17,6 +17,7 @@ import { writeRunPlots } from './plots.js';
 import { initialState, type Logs, type TrainerState } from './state.js';
 import { resolveAmp, trainStep, type AmpOption, type LossFn, type TrainerOptimizer, type TrainStepResult } from './train-step.js';
 
+/** Options of {@link Trainer}: the model and optimizer, and how to train, evaluate, log and save. */
 export interface TrainerOptions {
   /** A @descent/nn Module, a tfjs-layers LayersModel, or `{ forward, variables }`. */
   model: ModelLike | TrainableModel;
@@ -57,6 +58,7 @@ export interface TrainerOptions {
   classNames?: string[];
 }
 
+/** Options of {@link Trainer.fit}. */
 export interface FitOptions {
   trainLoader: TrainLoader;
   /** Epochs to run. Default 1; `maxSteps` overrides it (as in HF). */
@@ -67,6 +69,7 @@ export interface FitOptions {
   resumeFrom?: string;
 }
 
+/** What {@link Trainer.fit} returns. */
 export interface FitResult {
   globalStep: number;
   epoch: number;
@@ -77,11 +80,13 @@ export interface FitResult {
   evaluation: EvaluationResult | null;
 }
 
+/** Options of {@link Trainer.evaluate}. */
 export interface EvaluateCallOptions {
   /** Keep up to this many misclassified samples in the result. */
   collectMisclassified?: number;
 }
 
+/** Options of {@link Trainer.predict}. */
 export interface PredictOptions {
   /** Return the argmax class indices (int32) instead of the logits. */
   classes?: boolean;

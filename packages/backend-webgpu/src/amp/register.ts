@@ -34,6 +34,7 @@ function nativeF16Kernels(matmul: MatMulVariant): Record<string, F16Kernel> {
 /** The tfjs kernels that `registerWebGPUAmpKernels` runs natively in f16 (under autocast, float16, with `shader-f16`). */
 export const WEBGPU_NATIVE_F16_KERNELS: readonly string[] = Object.keys(nativeF16Kernels('simple'));
 
+/** Options of {@link registerWebGPUAmpKernels}. */
 export interface WebGPUAmpOptions {
   /** Run autocast's matmuls and conv2d (forward and backprop) in f16 WGSL kernels when the device has `shader-f16`. Default true. */
   nativeHalf?: boolean;

@@ -29,6 +29,7 @@ export const DATASET_SIZES: Record<DatasetName, { train: number; test: number }>
 
 const scheduleNames = () => [...SCHEDULES.map((e) => e.name), 'none'];
 
+/** The learning-rate schedule a `descent train` run uses. */
 export interface ScheduleConfig {
   /** The catalogue's name (`cosine`, `StepLR`, `reduce_lr_on_plateau`, ...). */
   name: string;
@@ -37,6 +38,7 @@ export interface ScheduleConfig {
   interval: 'step' | 'epoch';
 }
 
+/** Everything a `descent train` run uses, resolved from its flags, preset and recipe. */
 export interface TrainConfig {
   dataset: DatasetName;
   model: ModelName;
@@ -77,8 +79,10 @@ export const RUN_FLAGS = [
 ] as const satisfies ReadonlyArray<keyof TrainFlags>;
 export type RunFlags = Partial<Pick<TrainFlags, (typeof RUN_FLAGS)[number]>>;
 
+/** The usage line of `descent train`. */
 export const TRAIN_USAGE = 'Usage: descent train [mnist|fashion-mnist] [options]';
 
+/** `descent train --help`: the usage and every option with its default. */
 export function trainHelp(): string {
   return formatHelp(TRAIN_OPTIONS, {
     usage: TRAIN_USAGE,

@@ -2,9 +2,11 @@
 // validating a command line is instant, and bad input fails before any backend starts.
 import { defineOptions, type OptionValues } from '../args.js';
 
+/** The datasets `descent train` knows. */
 export const DATASETS = ['mnist', 'fashion-mnist'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
+/** The models of `descent train`'s recipes (`--model`). */
 export const MODELS = ['linear', 'mlp', 'cnn'] as const;
 export type ModelName = (typeof MODELS)[number];
 
@@ -30,15 +32,19 @@ export const DEFAULT_LR: Record<OptimizerName, number> = {
 /** torch.optim's default weight decay: 0.01 for AdamW, 0 elsewhere. */
 export const DEFAULT_WEIGHT_DECAY: Record<OptimizerName, number> = Object.fromEntries(OPTIMIZERS.map((o) => [o, o === 'adamw' ? 0.01 : 0])) as Record<OptimizerName, number>;
 
+/** `--amp`'s values: float16 with a GradScaler, bfloat16, native float16 where the backend has it, or float32. */
 export const AMP_MODES = ['fp16', 'bf16', 'auto', 'off'] as const;
 export type AmpMode = (typeof AMP_MODES)[number];
 
+/** `--backend`'s values. */
 export const BACKENDS = ['wasm', 'cpu', 'webgpu', 'cuda'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
+/** The named recipes of `--preset`. */
 export const PRESETS = ['seed'] as const;
 export type PresetName = (typeof PRESETS)[number];
 
+/** Every flag of `descent train`, with its type, default and help. */
 export const TRAIN_OPTIONS = defineOptions({
   dataset: { type: 'choice', choices: DATASETS, help: 'the data (or the positional argument; default mnist)' },
   model: { type: 'choice', choices: MODELS, help: 'the recipe: linear (784-10), mlp (784-256-10) or cnn (LeNet-style); default mlp' },
@@ -74,11 +80,13 @@ export const TRAIN_OPTIONS = defineOptions({
   findLrSteps: { type: 'int', min: 2, default: 100, metavar: 'N', help: 'steps of the LR range test' },
 });
 
+/** The parsed values of {@link TRAIN_OPTIONS}. */
 export type TrainFlags = OptionValues<typeof TRAIN_OPTIONS>;
 
 /** What a preset sets; explicit flags win over it. */
 export type PresetValues = Partial<Pick<TrainFlags, 'model' | 'optimizer' | 'lr' | 'weightDecay' | 'schedule' | 'scheduleInterval' | 'warmup' | 'normalize' | 'epochs' | 'batchSize' | 'amp' | 'maxGradNorm'>>;
 
+/** What each preset sets (flags given with it override these). */
 export const PRESET_VALUES: Record<PresetName, PresetValues> = {
   // PyTorch's AMP MNIST seed recipe: a linear model, Adam(lr=0.01), StepLR(step_size=10, gamma=0.1)
   // stepped per epoch, autocast(float16) + GradScaler, batch 64, 5 epochs, on ToTensor's [0, 1]

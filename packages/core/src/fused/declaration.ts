@@ -27,8 +27,11 @@ export interface FusedOpDeclaration<I extends string = string, O extends string 
   readonly scalarInputs: readonly I[];
 }
 
+/** The input names of a declaration, as a union of string literals. */
 export type InputsOf<D> = D extends FusedOpDeclaration<infer I, string, AttrSpec> ? I : never;
+/** The output names of a declaration, as a union of string literals. */
 export type OutputsOf<D> = D extends FusedOpDeclaration<string, infer O, AttrSpec> ? O : never;
+/** The attribute values a declaration's kernels and fallback receive. */
 export type AttrsOf<D> = D extends FusedOpDeclaration<string, string, infer A> ? AttrValues<A> : never;
 
 /** Declares a fused op. Names must be unique across inputs, outputs and attributes of one op. */

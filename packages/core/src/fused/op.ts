@@ -30,6 +30,7 @@ export interface FusedOp<I extends string = string, O extends string = string, A
 
 const ops = new Map<string, FusedOp>();
 
+/** The tfjs kernel name of a fused op: `Descent<opName>`. */
 export function kernelNameOf(opName: string): string {
   return `Descent${opName}`;
 }
@@ -84,6 +85,7 @@ export function listFusedOps(): string[] {
   return [...ops.keys()];
 }
 
+/** The fused op defined under `name` (by {@link defineFusedOp}), if any. */
 export function getFusedOp(name: string): FusedOp | undefined {
   return ops.get(name);
 }

@@ -29,6 +29,7 @@ export function window(src: NdArray, h: number, w: number, c: number, top: numbe
   return out;
 }
 
+/** Options of {@link randomCrop}. */
 export interface RandomCropOptions {
   /** Pixels of `fill` added on every side before cropping (torchvision's `padding`). */
   padding?: number;

@@ -14,7 +14,9 @@ import type { NdArray, Value } from '../ndarray.js';
  */
 export interface Transform {
   readonly name: string;
+  /** Maps one sample, drawing any randomness from `rng`. */
   apply(x: Value, rng: Generator): Value;
+  /** The same map over a stacked batch, in one pass (deterministic transforms only). */
   applyBatch?(x: NdArray): NdArray;
   /**
    * Set by element-wise affine transforms, `x * scale + shift` per channel (the

@@ -14,6 +14,7 @@ import {
   type WeightLike,
 } from './util.js';
 
+/** Options both binary cross-entropy losses take. */
 export interface BceOptions {
   /** Rescales each element's loss; broadcasts to the input's shape (e.g. [C] or [N, 1]). */
   weight?: WeightLike;
@@ -21,11 +22,13 @@ export interface BceOptions {
   reduction?: Reduction;
 }
 
+/** Options of {@link bceWithLogits}, `F.binary_cross_entropy_with_logits`'s. */
 export interface BceWithLogitsOptions extends BceOptions {
   /** Weight of the positive term, broadcast along the input (per class: [C], the last axis). */
   posWeight?: WeightLike;
 }
 
+/** Options of {@link bce}, `F.binary_cross_entropy`'s. */
 export interface BceProbsOptions extends BceOptions {
   /**
    * Read the input back to raise torch's "all elements of input should be between

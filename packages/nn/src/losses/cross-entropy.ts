@@ -16,6 +16,7 @@ import {
   type WeightLike,
 } from './util.js';
 
+/** Options of {@link nllLoss}, `F.nll_loss`'s keyword arguments in lowerCamelCase. */
 export interface NllLossOptions {
   /** A manual rescaling weight per class, length C (torch's `weight`). */
   weight?: WeightLike;
@@ -33,6 +34,7 @@ export interface NllLossOptions {
   validateValues?: boolean;
 }
 
+/** Options of {@link crossEntropy}, `F.cross_entropy`'s keyword arguments in lowerCamelCase. */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** In [0, 1]: the target mixes with the uniform distribution (torch's `label_smoothing`). Default 0. */
   labelSmoothing?: number;

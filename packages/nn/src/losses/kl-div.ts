@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkFloat, checkReduction, checkSameShape, checkTensor } from './util.js';
 
+/** {@link klDiv}'s reductions, torch's: `'batchmean'` divides the sum by the batch size. */
 export type KlDivReduction = 'mean' | 'batchmean' | 'sum' | 'none';
 
+/** Options of {@link klDiv}, `F.kl_div`'s. */
 export interface KlDivOptions {
   /**
    * Default 'mean' (torch's default, the mean over every element); 'batchmean',

@@ -2,16 +2,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@descent/core';
 import { REDUCTIONS, absTorch, checkFloat, checkReduction, checkSameShape, checkTensor, reduce, type Reduction } from './util.js';
 
+/** Options of {@link mseLoss} and {@link l1Loss}. */
 export interface ReductionOptions {
   /** Default 'mean'. */
   reduction?: Reduction;
 }
 
+/** Options of {@link smoothL1Loss}. */
 export interface SmoothL1LossOptions extends ReductionOptions {
   /** Where the loss turns from quadratic to linear, >= 0 (0: l1Loss). Default 1. */
   beta?: number;
 }
 
+/** Options of {@link huberLoss}. */
 export interface HuberLossOptions extends ReductionOptions {
   /** Where the loss turns from quadratic to linear, > 0. Default 1. */
   delta?: number;

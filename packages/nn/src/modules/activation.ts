@@ -16,6 +16,7 @@ export class ReLU extends Module {
   }
 }
 
+/** Options of {@link GELU}. */
 export interface GELUOptions {
   /** 'none' (default): torch's exact x·Φ(x) with erf; 'tanh': the tanh approximation. */
   approximate?: 'none' | 'tanh';

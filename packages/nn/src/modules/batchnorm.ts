@@ -4,6 +4,7 @@ import { ones_, zeros_ } from '../init.js';
 import { Module } from '../module.js';
 import { boolean, positiveInt, shapeString } from '../validate.js';
 
+/** Options of {@link BatchNorm1d} and {@link BatchNorm2d}, torch's keyword arguments in lowerCamelCase. */
 export interface BatchNormOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;

@@ -47,6 +47,7 @@ export class Sequential extends Module {
     return this;
   }
 
+  /** The children in order: `for (const layer of seq)`. */
   [Symbol.iterator](): Iterator<Module> {
     return this.children()[Symbol.iterator]();
   }

@@ -7,8 +7,12 @@ import { Module } from '../module.js';
 import { boolean, pair, positiveInt, shapeString, type Pair } from '../validate.js';
 import { explicitPadding, samePadding, type Explicit } from './padding.js';
 
+/**
+ * Conv2d's padding: the same on both sides of each spatial axis (one number, or `[h, w]`), `'valid'` (none) or `'same'`.
+ */
 export type Padding2d = number | [number, number] | 'valid' | 'same';
 
+/** Options of {@link Conv2d}, torch's keyword arguments in lowerCamelCase. */
 export interface Conv2dOptions {
   stride?: number | [number, number];
   /** Zeros on both sides of each spatial axis, or 'valid' (none) or 'same' (stride 1 only; the odd one at the bottom/right, as torch). Default 0. */

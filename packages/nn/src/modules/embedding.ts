@@ -4,6 +4,7 @@ import { normal_ } from '../init.js';
 import { Module } from '../module.js';
 import { positiveInt } from '../validate.js';
 
+/** Options of {@link Embedding}. */
 export interface EmbeddingOptions {
   /** A row that starts at zero and never gets a gradient (negative counts from the end), or null. */
   paddingIdx?: number | null;
@@ -43,7 +44,7 @@ export class Embedding extends Module {
     if (this.paddingIdx !== null) tf.tidy(() => this.weight.assign(tf.add(tf.mul(this.weight, this.#rowMask()), 0)));
   }
 
-  /** [numEmbeddings, 1]: 1 everywhere but 0 on the padding row. */
+  /** `[numEmbeddings, 1]`: 1 everywhere but 0 on the padding row. */
   #rowMask(): tf.Tensor {
     return tf.reshape(tf.oneHot([this.paddingIdx!], this.numEmbeddings, 0, 1, 'float32'), [this.numEmbeddings, 1]);
   }

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '@descent/core';
 import { Module } from '../module.js';
 import { boolean, wrapDim } from '../validate.js';
 
+/** Options of {@link Flatten}. */
 export interface FlattenOptions {
   /**
    * Flatten a rank-4 (NHWC image) input in torch's NCHW order (default true), so a

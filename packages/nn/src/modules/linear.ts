@@ -6,6 +6,7 @@ import type { FusedActivation } from '../functional/fused-kernel.js';
 import { Module } from '../module.js';
 import { boolean, positiveInt } from '../validate.js';
 
+/** Options of {@link Linear}. */
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;

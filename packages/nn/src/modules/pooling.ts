@@ -4,6 +4,7 @@ import { Module } from '../module.js';
 import { boolean, pair, shapeString, type Pair } from '../validate.js';
 import { explicitPadding } from './padding.js';
 
+/** Options of {@link MaxPool2d}. */
 export interface MaxPool2dOptions {
   /** Default: `kernelSize`. */
   stride?: number | [number, number] | null;
@@ -11,6 +12,7 @@ export interface MaxPool2dOptions {
   padding?: number | [number, number];
 }
 
+/** Options of {@link AvgPool2d}, torch's keyword arguments in lowerCamelCase. */
 export interface AvgPool2dOptions {
   /** Default: `kernelSize`. */
   stride?: number | [number, number] | null;

@@ -5,6 +5,7 @@ import { disposeSnapshot, restoreSnapshot, snapshotState } from '../model.js';
 import type { Logs, TrainerState } from '../state.js';
 import type { Trainer } from '../trainer.js';
 
+/** Options of {@link EarlyStopping}. */
 export interface EarlyStoppingOptions {
   /** The logged value to watch. Default 'eval_loss' (the train loss when there is no evalLoader). */
   monitor?: string;

@@ -6,6 +6,7 @@ import type { TrainableModel } from '../model.js';
 import type { Logs, TrainerState } from '../state.js';
 import type { Trainer } from '../trainer.js';
 
+/** Options of {@link EMA}. */
 export interface EMAOptions {
   /** `ema = decay * ema + (1 - decay) * p` after every optimizer step. Default 0.999. */
   decay?: number;

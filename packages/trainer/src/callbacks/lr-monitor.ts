@@ -1,6 +1,7 @@
 import type { Callback, CallbackContext } from '../callbacks.js';
 import type { Logs, TrainerState } from '../state.js';
 
+/** Options of {@link LRMonitor}. */
 export interface LRMonitorOptions {
   /** Also log each group's momentum (`momentum`, or `betas[0]` for Adam-style optimizers). Default false. */
   logMomentum?: boolean;

@@ -3,6 +3,7 @@ import type { Callback, CallbackContext } from '../callbacks.js';
 import { node, writeFileAtomic, type NodeModules } from '../node.js';
 import type { Logs, TrainerState } from '../state.js';
 
+/** Options of {@link MetricsLogger}. */
 export interface MetricsLoggerOptions {
   /** The folder. Default: the trainer's `outputDir`. */
   dir?: string;

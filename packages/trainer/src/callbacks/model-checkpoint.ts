@@ -5,6 +5,7 @@ import { isPlainObject } from '../json.js';
 import { node } from '../node.js';
 import type { Logs, TrainerState } from '../state.js';
 
+/** Options of {@link ModelCheckpoint}. */
 export interface ModelCheckpointOptions {
   /** Save every this many optimizer steps. */
   everySteps?: number;

@@ -20,6 +20,7 @@ export class NonFiniteLossError extends DescentError {
   }
 }
 
+/** Options of {@link NaNGuard}. */
 export interface NaNGuardOptions {
   /**
    * Check every step's loss (true, default: one scalar read per step) or only

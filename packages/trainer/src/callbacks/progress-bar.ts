@@ -4,11 +4,13 @@ import type { Logs, TrainerState } from '../state.js';
 
 /** Where the bar goes: a Node stream such as `process.stdout`, or anything with `write`. */
 export interface ProgressStream {
+  /** Writes text as it is. */
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
 }
 
+/** Options of {@link ProgressBar}. */
 export interface ProgressBarOptions {
   /** Default `process.stdout` in Node, `console.log` lines elsewhere. */
   stream?: ProgressStream;
@@ -24,6 +26,7 @@ function defaultStream(): ProgressStream {
   return { write: (t: string) => console.log(t.replace(/\n$/, '')), isTTY: false };
 }
 
+/** Seconds as `mm:ss`, or `h:mm:ss` from an hour on; `?` for a negative or non-finite time. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
   const s = Math.round(seconds);
