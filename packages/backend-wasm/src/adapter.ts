@@ -11,6 +11,7 @@ import { importNode, isNode, locateWasmFolder, type WasmPaths } from './wasm-pat
 // tf.findBackend would start creating the backend, before the paths are set.
 const wasmBackendCreated = () => (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm != null;
 
+/** Options of {@link createWasmAdapter}. */
 export interface WasmAdapterOptions {
   /**
    * Where the `.wasm` files are. Default: in Node, the installed
