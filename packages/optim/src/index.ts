@@ -21,6 +21,9 @@ export { SWALR, type SWALROptions } from './swa/swalr.js';
 export { updateBn, type BatchNormLike, type UpdateBnModel, type UpdateBnOptions } from './swa/update-bn.js';
 export { paramGroupsWeightDecay, trainableVariables, type HasTrainableWeights, type WeightDecayGroupsOptions } from './param-groups.js';
 export { registerSerializables } from './serialization.js';
+/**
+ * The optimizers' fused ops (`adamStep`, `sgdStep`, …): core's declarations with their composite fallbacks, callable on any backend.
+ */
 export * as fusedOps from './ops/index.js';
 export {
   AveragedModel,

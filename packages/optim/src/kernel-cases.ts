@@ -15,6 +15,7 @@ import { sgdAttrs, sgdMomentumAttrs } from './sgd.js';
 /** One fused op and a generator of random, valid inputs and attributes for it. */
 export interface KernelCase {
   op: AnyFusedOp;
+  /** Random, valid inputs and attributes for run `run`, drawn from `rng`. */
   generate: (rng: Generator, run: number) => { inputs: Record<string, tf.Tensor>; attrs: FusedAttrs };
 }
 

@@ -3,8 +3,15 @@ import { InvalidArgumentError, formatValue } from '@descent/core';
 import { trainableVariables, type HasTrainableWeights } from './param-groups.js';
 
 /** A model with named parameters (a `@descent/nn` Module), a tfjs-layers model, or variables. */
-export type MuonParamSource = { namedParameters(): Array<[string, tf.Variable]> } | HasTrainableWeights | tf.Variable[];
+export type MuonParamSource =
+  | {
+      /** `[name, variable]` pairs, as a Module's `namedParameters()`. */
+      namedParameters(): Array<[string, tf.Variable]>;
+    }
+  | HasTrainableWeights
+  | tf.Variable[];
 
+/** Options of {@link muonParamGroups}. */
 export interface MuonParamGroupsOptions {
   /**
    * Parameters that go to AdamW although they are 2-D: a name matches a string

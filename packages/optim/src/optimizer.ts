@@ -191,6 +191,7 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
     else this.paramGroups[0].params.push(...fresh);
   }
 
+  /** The state of `param`, created empty on first use. */
   protected stateOf(param: tf.Variable): ParamState {
     let s = this.states.get(param);
     if (!s) {
@@ -270,6 +271,9 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
     return out;
   }
 
+  /**
+   * Restores {@link Optimizer.getWeights}'s output (`model.loadLayersModel` with its optimizer); entries of unknown variables are skipped.
+   */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     const byName = new Map(this.allParams().map((p) => [p.name, p]));

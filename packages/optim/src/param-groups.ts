@@ -4,7 +4,10 @@ import { InvalidArgumentError } from '@descent/core';
 /** A tfjs-layers model, or anything with `trainableWeights` whose `read()` gives the variable. */
 export interface HasTrainableWeights {
   // tfjs-layers types `LayerVariable.read()` as a Tensor; it returns the tf.Variable.
-  trainableWeights: Array<{ read(): tf.Tensor }>;
+  trainableWeights: Array<{
+    /** The weight's variable (tfjs-layers' `LayerVariable.read()`). */
+    read(): tf.Tensor;
+  }>;
 }
 
 /** The `tf.Variable`s behind a tfjs-layers model's trainable weights. */
@@ -16,6 +19,7 @@ export function trainableVariables(model: HasTrainableWeights): tf.Variable[] {
   });
 }
 
+/** Options of {@link paramGroupsWeightDecay}, timm's `param_groups_weight_decay`'s. */
 export interface WeightDecayGroupsOptions {
   /** Weight decay of the decayed group. Default 1e-5, as timm. */
   weightDecay?: number;

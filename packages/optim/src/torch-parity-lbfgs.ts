@@ -74,7 +74,11 @@ export async function replayLbfgsCase(c: TorchLbfgsCase): Promise<string[]> {
 }
 
 /** One test per LBFGS case, named as Descent's parity suites name them. */
-export function lbfgsParityTests(cases: TorchLbfgsCase[]): Array<{ name: string; run: () => Promise<string[]> }> {
+export function lbfgsParityTests(cases: TorchLbfgsCase[]): Array<{
+  name: string;
+  /** Replays the case; resolves to its mismatches (none when it matches torch). */
+  run: () => Promise<string[]>;
+}> {
   return cases.map((c) => ({
     name: `${c.name} (LBFGS${c.options.lineSearchFn ? ', strong Wolfe' : ''}, ${c.problem}): ${c.expected.length} steps`,
     run: () => replayLbfgsCase(c),

@@ -28,12 +28,14 @@ export interface TorchParityFixtures {
 
 /** Float32 tolerance of the torch replays: `|a - b| <= PARITY_ATOL + PARITY_RTOL |b|`. */
 export const PARITY_RTOL = 1e-5;
+/** See {@link PARITY_RTOL}. */
 export const PARITY_ATOL = 1e-6;
 /**
  * How close Muon's float32 Newton-Schulz stays to torch's bfloat16 one over 12 steps: `|a - b| <= BF16_ATOL + BF16_RTOL |b|`
  * (bfloat16 keeps 8 significant bits; the fixtures' parameters move by ~0.1 in those steps).
  */
 export const BF16_RTOL = 2e-2;
+/** See {@link BF16_RTOL}. */
 export const BF16_ATOL = 1e-2;
 
 type Ctor = (new (params: unknown, options: Record<string, unknown>) => optim.Optimizer<optim.BaseOptions>) & { fusedKernels?: boolean };
@@ -108,7 +110,11 @@ export async function replayTorchCase(c: TorchParityCase, fused: boolean): Promi
  * `run` resolves to replayTorchCase's mismatches. Optimizers without fused kernels (`static fusedKernels = false`: Muon,
  * Adafactor, ASGD, Rprop, schedule-free AdamW) run the composite ops only.
  */
-export function torchParityTests(fixtures: TorchParityFixtures): Array<{ name: string; run: () => Promise<string[]> }> {
+export function torchParityTests(fixtures: TorchParityFixtures): Array<{
+  name: string;
+  /** Replays the case; resolves to its mismatches (none when it matches torch). */
+  run: () => Promise<string[]>;
+}> {
   return fixtures.cases.flatMap((c) =>
     ((optim as unknown as Record<string, Ctor>)[c.optimizer]?.fusedKernels === false ? [false] : [true, false]).map((fused) => ({
       name: `${c.name} (${c.optimizer}, ${fused ? 'fused kernel' : 'fallback'}): ${c.grads.length} steps, 2 groups`,

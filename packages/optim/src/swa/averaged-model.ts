@@ -145,6 +145,7 @@ function variableName(key: string): string {
   return name;
 }
 
+/** Options of {@link AveragedModel}, torch's keyword arguments in lowerCamelCase. */
 export interface AveragedModelOptions {
   /** torch's `avg_fn`, applied to each tensor. Default (neither fn): {@link getSwaAvgFn}, the equal-weight mean. */
   avgFn?: AvgFn;
@@ -292,6 +293,7 @@ export class AveragedModel implements NamedVariables {
     this.swapped = null;
   }
 
+  /** Whether the averaged weights are in the model now (between `swapIn()` and `swapOut()`). */
   get isSwappedIn(): boolean {
     return this.swapped !== null;
   }

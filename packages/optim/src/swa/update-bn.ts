@@ -7,18 +7,22 @@ import { InvalidArgumentError, formatValue } from '@descent/core';
  */
 export interface BatchNormLike {
   momentum: number | null;
+  /** Resets the running statistics (mean 0, variance 1, count 0). */
   resetRunningStats(): void;
 }
 
 /** What {@link updateBn} needs of a model (a `@descent/nn` Module): its modules, `training`, `train(mode)`, `forward`. */
 export interface UpdateBnModel {
   training: boolean;
+  /** Sets training mode (`false`: eval mode). */
   train(mode?: boolean): unknown;
   /** Every module in the tree, the model included (torch's `modules()`). */
   modules(): readonly unknown[];
+  /** Runs the model on a batch's input (unless `options.forward` is given). */
   forward?(input: tf.Tensor): tf.TensorContainer;
 }
 
+/** Options of {@link updateBn}. */
 export interface UpdateBnOptions<B> {
   /** The model's input in a batch. Default: the batch itself, or its first element if it is an array (`[input, target]`), as torch. */
   input?: (batch: B) => tf.Tensor;
