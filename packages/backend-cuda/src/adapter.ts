@@ -12,6 +12,7 @@ import { probeTensorflow } from './probe.js';
 import { findTfjsPackage, resolutionBases, type TfjsPackageInfo } from './resolve.js';
 import { INSTALL_GPU_PACKAGE, PACKAGE_NAMES, TFJS_NODE_VERSION, type TfjsPackage } from './versions.js';
 
+/** Options of {@link createCudaAdapter}. */
 export interface CudaAdapterOptions {
   /**
    * Which tfjs-node build to drive: `'tfjs-node-gpu'` (default; libtensorflow
@@ -89,6 +90,9 @@ function deviceInfo(backend: NodeBackend, driver: DriverReport | undefined): Rec
   return info;
 }
 
+/**
+ * A cuda adapter with its own options: it loads tfjs-node-gpu (or tfjs-node) when `init()` runs, checks that TensorFlow took a GPU, and registers the fused kernels for the `tensorflow` backend.
+ */
 export function createCudaAdapter(options: CudaAdapterOptions = {}): CudaAdapter {
   const opts = checkOptions(options);
   const capabilities: BackendCapabilities = { float16: false, fusedKernels: [], limits: {}, info: {} };

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { CUDA_LIBRARIES, DRIVER_LIBRARY, LIBTENSORFLOW_VERSION, type CudaLibrary } from './versions.js';
 
+/** Options of {@link findCudaLibraries}: where to look, and what to read instead of this machine (tests). */
 export interface LibrarySearchOptions {
   /** Environment to read `LD_LIBRARY_PATH` and `CONDA_PREFIX` from. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
@@ -17,6 +18,9 @@ export interface LibrarySearchOptions {
   commonDirs?: readonly string[];
 }
 
+/**
+ * One library of {@link CUDA_LIBRARIES}: where the loader finds it, or where it is unreachable, and other versions seen.
+ */
 export interface LibraryCheck extends CudaLibrary {
   /** Where the loader finds it (LD_LIBRARY_PATH, the ldconfig cache, /lib, /usr/lib), if it does. */
   loadable?: string;
@@ -26,6 +30,7 @@ export interface LibraryCheck extends CudaLibrary {
   otherVersions: string[];
 }
 
+/** What {@link findCudaLibraries} found. */
 export interface CudaLibraryReport {
   libraries: LibraryCheck[];
   /** The ones the loader cannot find. */
@@ -97,6 +102,9 @@ function listDir(dir: string): string[] {
   }
 }
 
+/**
+ * Looks for every library libtensorflow 2.9.1 opens, as the dynamic loader would (LD_LIBRARY_PATH, the ldconfig cache, the default folders), and in the usual CUDA folders it does not search.
+ */
 export function findCudaLibraries(options: LibrarySearchOptions = {}): CudaLibraryReport {
   const env = options.env ?? process.env;
   const ldLibraryPath = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);

@@ -137,6 +137,7 @@ export function explainNoGpu(pkg: TfjsPackageInfo, libs: CudaLibraryReport, driv
   return new CudaBackendError('no-gpu', `${head} TensorFlow found no usable GPU${why}.${lines.length ? ` Its log: ${lines.join(' | ')}` : ''} ${OTHER_WAYS}`);
 }
 
+/** Options of {@link diagnoseCuda}. */
 export interface CudaDiagnosisOptions {
   /** Which build to look for. Default `'tfjs-node-gpu'`. */
   package?: TfjsPackage;
@@ -149,6 +150,9 @@ export interface CudaDiagnosisOptions {
   driver?: DriverProbeOptions;
 }
 
+/**
+ * What {@link diagnoseCuda} found: the package, the libraries, the driver, the probe, and every problem with its fix.
+ */
 export interface CudaDiagnosis {
   package: TfjsPackage;
   packageName: string;

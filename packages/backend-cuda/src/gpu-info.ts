@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+/** One GPU as nvidia-smi lists it. */
 export interface GpuRecord {
   index: number;
   uuid: string;
@@ -15,6 +16,7 @@ export interface GpuRecord {
   computeCapability: string | null;
 }
 
+/** What {@link probeDriver} found: the driver's version and the GPUs, or why there is no list. */
 export interface DriverReport {
   /** The kernel module's version (from /proc/driver/nvidia/version, else nvidia-smi). */
   driverVersion: string | null;
@@ -56,6 +58,7 @@ export function parseNvidiaSmi(csv: string, withComputeCap: boolean): { gpus: Gp
   return { gpus, driverVersion };
 }
 
+/** Reads the NVIDIA driver's version and GPUs (`/proc/driver/nvidia/version`, `nvidia-smi`); never throws. */
 export function probeDriver(options: DriverProbeOptions = {}): DriverReport {
   const smi = options.nvidiaSmi ?? runNvidiaSmi;
   let driverVersion: string | null = null;

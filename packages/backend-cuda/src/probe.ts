@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import type { TfjsPackageInfo } from './resolve.js';
 import { parseTfLog, type TfStartupLog } from './tf-log.js';
 
+/** What {@link probeTensorflow}'s child process found. */
 export interface ProbeResult {
   /** The child loaded the package and started the `tensorflow` backend. */
   ok: boolean;
@@ -41,12 +42,16 @@ process.stdout.write('\\n${MARK}' + JSON.stringify(out) + '\\n');
 process.exit(0);
 `;
 
+/** Options of {@link probeTensorflow}. */
 export interface ProbeOptions {
   /** Default 180 s: on a GPU newer than libtensorflow's build, the driver compiles its PTX at the first start. */
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Loads the package in a child process (libtensorflow never loads into this one) and reports whether TensorFlow started, on a GPU or not, with its parsed startup log.
+ */
 export function probeTensorflow(pkg: TfjsPackageInfo, options: ProbeOptions = {}): ProbeResult {
   const r = spawnSync(process.execPath, ['-e', CHILD], {
     cwd: pkg.dir,

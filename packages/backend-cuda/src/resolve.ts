@@ -5,6 +5,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
+/**
+ * An installed tfjs-node(-gpu) package: where it is, its version, and whether its addon and libtensorflow are there.
+ */
 export interface TfjsPackageInfo {
   /** `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`. */
   name: string;

@@ -4,6 +4,7 @@
 // place that says which library failed and why, and, on success, which GPU it
 // took with how much memory.
 
+/** A GPU TensorFlow created a device on, from its startup log. */
 export interface TfDevice {
   /** TensorFlow's device index (`GPU:0`). */
   index: number;
@@ -14,6 +15,9 @@ export interface TfDevice {
   computeCapability: string;
 }
 
+/**
+ * What libtensorflow's startup log says: libraries that failed to load, cuInit's error, ignored GPUs, devices created.
+ */
 export interface TfStartupLog {
   /** `Could not load dynamic library 'X'; dlerror: Y`. */
   failedLibraries: { file: string; dlerror: string }[];
@@ -27,6 +31,7 @@ export interface TfStartupLog {
   mentionsCuda: boolean;
 }
 
+/** Parses libtensorflow's startup log (stderr with `TF_CPP_MIN_LOG_LEVEL=0`). */
 export function parseTfLog(text: string): TfStartupLog {
   const failedLibraries: TfStartupLog['failedLibraries'] = [];
   for (const m of text.matchAll(/Could not load dynamic library '([^']+)'; dlerror: ([^\n;]+)/g)) {

@@ -9,7 +9,11 @@
 export const TFJS_NODE_VERSION = '4.22.0';
 /** The libtensorflow tfjs-node(-gpu) 4.22.0 downloads when it installs. */
 export const LIBTENSORFLOW_VERSION = '2.9.1';
+/**
+ * The CUDA release libtensorflow 2.9.1's GPU build was built with (its runtime libraries must be this major version).
+ */
 export const CUDA_VERSION = '11.2';
+/** The cuDNN release libtensorflow 2.9.1's GPU build was built with (`libcudnn.so.8`). */
 export const CUDNN_VERSION = '8.1';
 /**
  * The oldest Linux driver that runs a CUDA 11.x runtime (CUDA 11's minor-version
@@ -18,12 +22,14 @@ export const CUDNN_VERSION = '8.1';
  */
 export const MIN_DRIVER_VERSION = '450.80.02';
 
+/** The two tfjs-node builds: with CUDA (`tfjs-node-gpu`) or CPU only (`tfjs-node`). */
 export type TfjsPackage = 'tfjs-node-gpu' | 'tfjs-node';
 export const PACKAGE_NAMES: Record<TfjsPackage, string> = {
   'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
   'tfjs-node': '@tensorflow/tfjs-node',
 };
 
+/** One shared library libtensorflow opens at startup, and where it comes from. */
 export interface CudaLibrary {
   /** The file name libtensorflow loads. */
   file: string;
