@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { tfjsCorePublicApi } from './tfjs-core-public.ts';
 
 export default defineConfig({
   entry: ['src/index.ts', 'src/testing.ts'],
@@ -8,6 +9,7 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   // tfjs-core ships its gradient registrations as extensionless ESM that Node
-  // cannot load; bundling them is the only way to make gradients just work.
+  // cannot load: they are bundled, their imports rewritten to tfjs-core's public entry.
   noExternal: [/@tensorflow\/tfjs-core\/dist\/(register_all_gradients|public\/chained_ops\/register_all_chained_ops)/],
+  esbuildPlugins: [tfjsCorePublicApi],
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
-import { InvalidArgumentError, registerGradientFixes, registerKernelInstaller, type BackendAdapter, type BackendCapabilities } from '@descent/core';
+import { InvalidArgumentError, registerAdapter, registerGradientFixes, registerKernelInstaller, type BackendAdapter, type BackendCapabilities } from '@descent/core';
 import { findCudaLibraries } from './cuda-libs.js';
 import { explainNoGpu, packageMissingError, packageProblems } from './diagnose.js';
 import { CudaBackendError } from './errors.js';
@@ -172,3 +172,6 @@ registerKernelInstaller(TENSORFLOW_BACKEND, () => void registerTensorflowKernels
 
 /** The default adapter: `useBackend('cuda')` uses it (tfjs-node-gpu, GPU required). */
 export const cudaAdapter: CudaAdapter = createCudaAdapter();
+
+// Importing this package makes useBackend('cuda') find it without core's by-name import.
+registerAdapter('cuda', cudaAdapter);

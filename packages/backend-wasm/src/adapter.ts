@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DescentError, InvalidArgumentError, registerKernelInstaller, type BackendAdapter, type BackendCapabilities } from '@descent/core';
+import { DescentError, InvalidArgumentError, registerAdapter, registerKernelInstaller, type BackendAdapter, type BackendCapabilities } from '@descent/core';
 import { installMatMulKernels, uninstallMatMulKernels } from './kernels/install.js';
 import { installTrainingKernels } from './kernels/training.js';
 import { heapMemory, startKernelPool, stopKernelPool, type HeapBackend } from './optim/module.js';
@@ -38,6 +38,11 @@ const MAX_THREADS = 8;
 
 /** The default thread count: the cores this process may use (Node) or `navigator.hardwareConcurrency`, at most 8. */
 async function defaultThreads(): Promise<number> {
+  // Deno runs Node code too, but tfjs-wasm's pthread worker assigns self.location,
+  // which Deno's workers only let it read (the process dies); Bun's threads ran
+  // about 5x slower than one. Both default to one thread; `threads` still overrides.
+  const g = globalThis as { Deno?: unknown; Bun?: unknown };
+  if (g.Deno !== undefined || g.Bun !== undefined) return 1;
   let cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
   if (isNode()) {
     const os = await importNode('node:os');
@@ -146,6 +151,10 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
 
 /** The default wasm adapter: `useBackend('wasm')` and `useBackend()` use it. */
 export const wasmAdapter: BackendAdapter = createWasmAdapter();
+
+// Importing this package makes useBackend('wasm') find it without core's
+// by-name import, which a browser bundler cannot follow.
+registerAdapter('wasm', wasmAdapter);
 
 // An app that picks wasm with tf.setBackend (not useBackend) still gets the
 // fused kernels: the first fused op call on wasm registers them.

@@ -4,7 +4,7 @@ import { BROWSER_HINT, OTHER_BACKEND_HINT, SOFTWARE_DRIVERS_HINT, WebGPUUnavaila
 import type { GpuAdapterInfoLike, GpuAdapterLike, GpuLike, PowerPreference } from './gpu-types.js';
 import { isNode } from './runtime.js';
 import { registerWebGPUOptimKernels } from './optim/register.js';
-import { registerWebGPUAmpKernels } from './amp/register.js';
+import { declineNativeF16, registerWebGPUAmpKernels } from './amp/register.js';
 import { nativeF16Rounds } from './amp/probe.js';
 
 /** Options of `createWebGPUAdapter`. */
@@ -166,7 +166,8 @@ export function makeWebGPUAdapter(options: WebGPUAdapterOptions, loadNode: (() =
       // Before useBackend fills capabilities.fusedKernels from the registry.
       registerKernels();
       if (registerWebGPUAmpKernels().nativeHalf && !(await nativeF16Rounds())) {
-        registerWebGPUAmpKernels({ nativeHalf: false });
+        declineNativeF16((tf.backend() as unknown as { device: object }).device);
+        registerWebGPUAmpKernels();
         capabilities.info.nativeF16 = 'off: the device offers shader-f16 but does not round to f16 (checked at init); autocast emulates it';
       }
     },

@@ -1,4 +1,5 @@
 // The browser build: the same API without the Node path, so bundlers never see Dawn.
+import { registerAdapter } from '@descent/core';
 import { makeWebGPUAdapter, type WebGPUAdapter, type WebGPUAdapterOptions } from './adapter.js';
 
 export { driverName, type WebGPUAdapter, type WebGPUAdapterOptions } from './adapter.js';
@@ -15,3 +16,7 @@ export function createWebGPUAdapter(options: WebGPUAdapterOptions = {}): WebGPUA
 
 /** The default WebGPU adapter, what `useBackend('webgpu')` activates. */
 export const webgpuAdapter: WebGPUAdapter = createWebGPUAdapter();
+
+// Importing this package makes useBackend('webgpu') find it without core's
+// by-name import, which a browser bundler cannot follow.
+registerAdapter('webgpu', webgpuAdapter);

@@ -1,3 +1,4 @@
+import { registerAdapter } from '@descent/core';
 import { makeWebGPUAdapter, type WebGPUAdapter, type WebGPUAdapterOptions } from './adapter.js';
 
 export { driverName, type WebGPUAdapter, type WebGPUAdapterOptions } from './adapter.js';
@@ -17,3 +18,7 @@ export function createWebGPUAdapter(options: WebGPUAdapterOptions = {}): WebGPUA
 
 /** The default WebGPU adapter, what `useBackend('webgpu')` activates. */
 export const webgpuAdapter: WebGPUAdapter = createWebGPUAdapter();
+
+// Importing this package makes useBackend('webgpu') find it without core's
+// by-name import, which a browser bundler cannot follow.
+registerAdapter('webgpu', webgpuAdapter);

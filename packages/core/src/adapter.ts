@@ -65,13 +65,18 @@ async function importFromApp(pkg: string): Promise<Record<string, unknown> | und
   return undefined;
 }
 
-async function loadAdapterPackage(pkg: string, exportName: string): Promise<BackendAdapter> {
+/**
+ * Loads the adapter an installed package exports, for `registerAdapter` (core's
+ * own names use it): `registerAdapter('tpu', () => adapterFromPackage('@acme/descent-tpu', 'tpuAdapter'))`.
+ * A package that is not installed gives an error that says how to install it.
+ */
+export async function adapterFromPackage(pkg: string, exportName: string): Promise<BackendAdapter> {
   let mod: Record<string, unknown>;
   try {
     mod = await importOptional(pkg);
   } catch (err) {
     const fromApp = await importFromApp(pkg).catch(() => undefined);
-    if (!fromApp) throw new DescentError(`Backend adapter package ${pkg} is not installed (npm install ${pkg}): ${(err as Error).message}`);
+    if (!fromApp) throw new DescentError(`Backend adapter package ${pkg} is not installed (npm install ${pkg}), or, in a browser bundle, not imported (add \`import '${pkg}'\` so it registers itself): ${(err as Error).message}`);
     mod = fromApp;
   }
   const adapter = mod[exportName] as BackendAdapter | undefined;
@@ -80,9 +85,9 @@ async function loadAdapterPackage(pkg: string, exportName: string): Promise<Back
 }
 
 const known = new Map<string, AdapterLoader>([
-  ['wasm', () => loadAdapterPackage('@descent/backend-wasm', 'wasmAdapter')],
-  ['webgpu', () => loadAdapterPackage('@descent/backend-webgpu', 'webgpuAdapter')],
-  ['cuda', () => loadAdapterPackage('@descent/backend-cuda', 'cudaAdapter')],
+  ['wasm', () => adapterFromPackage('@descent/backend-wasm', 'wasmAdapter')],
+  ['webgpu', () => adapterFromPackage('@descent/backend-webgpu', 'webgpuAdapter')],
+  ['cuda', () => adapterFromPackage('@descent/backend-cuda', 'cudaAdapter')],
   ['cpu', async () => (await import('./cpu-adapter.js')).cpuAdapter],
 ]);
 

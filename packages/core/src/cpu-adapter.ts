@@ -4,7 +4,7 @@ import { installCpuKernels } from './cpu-kernels/install.js';
 
 /**
  * tfjs's plain-JS cpu backend: the last resort, always available.
- * `@tensorflow/tfjs-backend-cpu` is an optional peer dependency. `init()` swaps
+ * `@tensorflow/tfjs-backend-cpu` is a dependency of core (the fallback must always be there). `init()` swaps
  * in Descent's convolution and pooling backward kernels (`installCpuKernels`):
  * the same numbers bit for bit, without tfjs's per-element `TensorBuffer.get`.
  */

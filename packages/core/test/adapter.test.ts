@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
-import { activeAdapter, registerAdapter, useBackend, type BackendAdapter } from '../src/index.js';
+import { activeAdapter, adapterFromPackage, registerAdapter, useBackend, type BackendAdapter } from '../src/index.js';
 
 describe('backend adapters', () => {
   it('activates cpu by name and reports it', async () => {
@@ -15,7 +15,8 @@ describe('backend adapters', () => {
   });
 
   it('says how to install a missing adapter package', async () => {
-    await expect(useBackend('cuda')).rejects.toThrow(/@descent\/backend-cuda is not installed/);
+    registerAdapter('absent', () => adapterFromPackage('@descent/backend-absent', 'absentAdapter'));
+    await expect(useBackend('absent')).rejects.toThrow(/Backend adapter package @descent\/backend-absent is not installed \(npm install @descent\/backend-absent\)/);
   });
 
   it('takes an adapter object and a registered custom adapter', async () => {

@@ -42,6 +42,15 @@ export interface WebGPUAmpOptions {
   matmul?: MatMulVariant;
 }
 
+// Devices that offer shader-f16 but were found not to round to f16 (see probe.ts):
+// every later registration, the lazy installer's included, keeps them on the emulation.
+const noNativeF16 = new WeakSet<object>();
+
+/** Keeps `device` on autocast's emulation from now on (its f16 arithmetic was found not to round). */
+export function declineNativeF16(device: object): void {
+  noNativeF16.add(device);
+}
+
 function isSoftwareAdapter(): boolean {
   const info = activeAdapter()?.capabilities.info ?? {};
   return info.isFallbackAdapter === true || /lavapipe|llvmpipe|swiftshader/i.test(`${info.driver ?? ''} ${info.description ?? ''} ${info.architecture ?? ''}`);
@@ -58,7 +67,7 @@ export function registerWebGPUAmpKernels(options: WebGPUAmpOptions = {}): { nati
   const backend = checkBackend(found);
   registerFusedKernel(fusedOps.AmpRoundHalf, 'webgpu', webgpuRoundKernel);
   registerFusedKernel(fusedOps.AmpUnscale, 'webgpu', webgpuUnscaleKernel);
-  const nativeHalf = (options.nativeHalf ?? true) && backend.device.features.has('shader-f16');
+  const nativeHalf = (options.nativeHalf ?? !noNativeF16.has(backend.device)) && backend.device.features.has('shader-f16');
   const matmul = options.matmul ?? (isSoftwareAdapter() ? 'simple' : 'tiled');
   if (nativeHalf) {
     hoistEnableF16(backend.device);
