@@ -55,12 +55,12 @@ export const COMMANDS: Command[] = [
     run: async (argv, io) => (await import('./train/run.js')).trainCommand(argv, io),
   },
   { words: ['lr', 'list'], summary: 'every learning-rate schedule and its options', run: (_argv, io) => listSchedules(io) },
+  { words: ['lr', 'plot'], summary: 'plot one or several schedules (terminal, SVG, PNG, JSON)', run: plotCommand },
   {
     words: ['doctor'],
     summary: 'each backend adapter (wasm, webgpu, cuda, cpu): what it found here, what is missing, how to fix it',
     run: async (argv, io) => (await import('./doctor/command.js')).doctorCommand(argv, io),
   },
-  { words: ['lr', 'plot'], summary: 'plot one or several schedules (terminal, SVG, PNG, JSON)', run: plotCommand },
 ];
 
 /** The usage text of `descent` with no arguments or `--help`. */

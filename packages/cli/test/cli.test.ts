@@ -187,7 +187,7 @@ describe('bad input', () => {
       [['lr', 'plot', 'StepLR:stepsize=3'], 'descent: StepLR has no option "stepsize": did you mean step-size? expected one of step-size, gamma, lr'],
       [['lr', 'plot', 'StepLR:gamma=x'], 'descent: gamma in "StepLR:gamma=x" expects a number, got "x"'],
       [['lr', 'plot', 'StepLR:warmup=3'], 'descent: StepLR has no warmup option (warmup in "StepLR:warmup=3")'],
-      [['lr', 'plto'], 'descent: unknown command "lr plto": did you mean "descent lr plot"? expected one of descent train, descent lr list, descent lr plot'],
+      [['lr', 'plto'], 'descent: unknown command "lr plto": did you mean "descent lr plot"? expected one of descent train, descent lr list, descent lr plot, descent doctor'],
     ];
     for (const [argv, message] of cases) {
       const r = descent(...argv);
