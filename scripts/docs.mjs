@@ -51,17 +51,26 @@ export function docEntryPoints(packages = publishedPackages()) {
   return entries;
 }
 
-/** Builds the site into `out`; resolves to TypeDoc's counts. Throws on any error or warning. */
-export async function buildDocs({ out = DOCS_OUT, log = console.log } = {}) {
-  const { Application, Converter, ReflectionKind } = await import(process.env.DESCENT_TYPEDOC ?? 'typedoc');
-  const entries = docEntryPoints();
+/**
+ * Builds the site into `out`; resolves to TypeDoc's counts. Throws on any error or warning. `entries`, `tsconfig`
+ * and `readme` default to the repository's (a test builds a small project of its own with them).
+ */
+export async function buildDocs({
+  out = DOCS_OUT,
+  entries = docEntryPoints(),
+  tsconfig = join(root, 'tsconfig.docs.json'),
+  readme = join(root, 'docs', 'api-readme.md'),
+  log = console.log,
+} = {}) {
+  const { Application, Converter, LogLevel, ReflectionKind } = await import('typedoc');
   const byFile = new Map(entries.map((e) => [resolve(e.file), e.name]));
+  const started = performance.now();
   const app = await Application.bootstrapWithPlugins({
     name: 'Descent',
     entryPoints: entries.map((e) => e.file),
     entryPointStrategy: 'resolve',
-    tsconfig: join(root, 'tsconfig.docs.json'),
-    readme: join(root, 'docs', 'api-readme.md'),
+    tsconfig,
+    readme,
     out,
     // `npm run build` typechecks every package; here the compiler's checker only resolves symbols.
     skipErrorChecking: true,
@@ -73,6 +82,8 @@ export async function buildDocs({ out = DOCS_OUT, log = console.log } = {}) {
     // No repository URL to link sources to (the packages name none).
     disableSources: true,
     hideGenerator: true,
+    // Modules by their full import name (`@descent/core/testing`), not folded into an `@descent` folder.
+    navigation: { includeFolders: false },
     validation: { notExported: false, invalidLink: true, rewrittenLink: true, notDocumented: true, unusedMergeModuleWith: true },
     // Every top-level export and every class member needs a comment; the fields of options objects are
     // described by their interface's comment or their own.
@@ -82,6 +93,18 @@ export async function buildDocs({ out = DOCS_OUT, log = console.log } = {}) {
     treatValidationWarningsAsErrors: true,
     logLevel: 'Warn',
   });
+  // Every warning and error, so that a failure says what is wrong (TypeDoc also prints them).
+  const problems = [];
+  const print = app.logger.log.bind(app.logger);
+  app.logger.log = (message, level) => {
+    if (level >= LogLevel.Warn) problems.push(message.replace(/\x1b\[[0-9;]*m/g, ''));
+    print(message, level);
+  };
+  const fail = (what) => {
+    const shown = problems.slice(0, 40).join('\n');
+    const more = problems.length > 40 ? `\n... and ${problems.length - 40} more` : '';
+    return new Error(`${what}: ${problems.length} problem(s)\n${shown}${more}`);
+  };
   // Modules are named for the import that reaches them, not for their path under packages/.
   app.converter.on(Converter.EVENT_CREATE_DECLARATION, (context, reflection) => {
     if (!reflection.kindOf(ReflectionKind.Module)) return;
@@ -91,9 +114,9 @@ export async function buildDocs({ out = DOCS_OUT, log = console.log } = {}) {
     if (name) reflection.name = name;
   });
   const project = await app.convert();
-  if (!project || app.logger.hasErrors()) throw new Error('TypeDoc could not convert the packages (see the errors above)');
+  if (!project || app.logger.hasErrors()) throw fail('TypeDoc could not convert the packages');
   app.validate(project);
-  if (app.logger.hasErrors() || app.logger.hasWarnings()) throw new Error('the API reference has problems (see the errors above)');
+  if (app.logger.hasErrors() || app.logger.hasWarnings()) throw fail('the API reference is incomplete');
   // Written next to the target and renamed, so a failed build leaves the previous site whole.
   const tmp = `${out}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
@@ -101,12 +124,13 @@ export async function buildDocs({ out = DOCS_OUT, log = console.log } = {}) {
   await app.generateDocs(project, tmp);
   if (app.logger.hasErrors() || app.logger.hasWarnings()) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new Error('TypeDoc could not write the site (see the errors above)');
+    throw fail('TypeDoc could not write the site');
   }
   rmSync(out, { recursive: true, force: true });
   renameSync(tmp, out);
-  const counts = { modules: project.children?.length ?? 0, reflections: Object.keys(project.reflections).length };
-  log(`API reference: ${counts.modules} modules, ${counts.reflections} reflections -> ${relative(root, out)}/index.html`);
+  const seconds = (performance.now() - started) / 1000;
+  const counts = { modules: project.children?.length ?? 0, reflections: Object.keys(project.reflections).length, seconds };
+  log(`API reference: ${counts.modules} modules, ${counts.reflections} reflections in ${seconds.toFixed(1)} s -> ${out.startsWith(root) ? relative(root, out) : out}/index.html`);
   return counts;
 }
 
