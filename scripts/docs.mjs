@@ -52,8 +52,9 @@ export function docEntryPoints(packages = publishedPackages()) {
 }
 
 /**
- * Builds the site into `out`; resolves to TypeDoc's counts. Throws on any error or warning. `entries`, `tsconfig`
- * and `readme` default to the repository's (a test builds a small project of its own with them).
+ * Builds the site into `out`; resolves to TypeDoc's counts. Throws on any error or warning, listing them (TypeDoc
+ * also prints them unless `quiet`). `entries`, `tsconfig` and `readme` default to the repository's (a test builds a
+ * small project of its own with them).
  */
 export async function buildDocs({
   out = DOCS_OUT,
@@ -61,8 +62,9 @@ export async function buildDocs({
   tsconfig = join(root, 'tsconfig.docs.json'),
   readme = join(root, 'docs', 'api-readme.md'),
   log = console.log,
+  quiet = false,
 } = {}) {
-  const { Application, Converter, LogLevel, ReflectionKind } = await import('typedoc');
+  const { Application, Converter, Logger, LogLevel, ReflectionKind } = await import('typedoc');
   const byFile = new Map(entries.map((e) => [resolve(e.file), e.name]));
   const started = performance.now();
   const app = await Application.bootstrapWithPlugins({
@@ -98,7 +100,9 @@ export async function buildDocs({
   const print = app.logger.log.bind(app.logger);
   app.logger.log = (message, level) => {
     if (level >= LogLevel.Warn) problems.push(message.replace(/\x1b\[[0-9;]*m/g, ''));
-    print(message, level);
+    // The base class only counts (TypeDoc fails on the counts); the console logger also prints.
+    if (quiet) Logger.prototype.log.call(app.logger, message, level);
+    else print(message, level);
   };
   const fail = (what) => {
     const shown = problems.slice(0, 40).join('\n');

@@ -63,6 +63,7 @@ describe('the API reference build', () => {
       tsconfig: join(dir, 'tsconfig.json'),
       readme: join(dir, 'README.md'),
       log: () => {},
+      quiet: true,
     });
     const error = await build.then(
       () => new Error('the build passed'),
