@@ -43,7 +43,7 @@ async function measure(backend) {
     const done =
       backend === 'webgpu'
         ? async () => {
-            const one = tf.slice(tf.reshape(vars.at(-1), [-1]), [0], [1]);
+            const one = tf.tidy(() => tf.slice(tf.reshape(vars.at(-1), [-1]), [0], [1]));
             await one.data();
             one.dispose();
           }
