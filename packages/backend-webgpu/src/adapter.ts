@@ -91,8 +91,9 @@ export function makeWebGPUAdapter(options: WebGPUAdapterOptions, loadNode: (() =
     const existing = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
     if (isNode() && loadNode) {
       const node = await loadNode();
-      // A navigator.gpu set up by the app (or an earlier adapter) is used as is.
-      return { gpu: existing ?? (await node.installDawn(opts.dawnFlags)), runtime: 'node (Dawn)', node };
+      // A navigator.gpu set up by the app (or an earlier adapter) is used as is; Deno has its own (wgpu).
+      const runtime = (globalThis as { Deno?: unknown }).Deno !== undefined ? 'deno (wgpu)' : 'node (Dawn)';
+      return { gpu: existing ?? (await node.installDawn(opts.dawnFlags)), runtime, node };
     }
     if (existing) return { gpu: existing, runtime: 'browser' };
     throw new WebGPUUnavailableError(`WebGPU is not available here: navigator.gpu is undefined. ${BROWSER_HINT} ${OTHER_BACKEND_HINT}`);
