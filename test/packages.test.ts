@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -101,9 +101,16 @@ for (const dir of packages) {
       if (pkg.sideEffects !== false) {
         expect(Array.isArray(pkg.sideEffects), `${pkg.name}: sideEffects is false or a list of files`).toBe(true);
         const files = pkg.sideEffects as string[];
-        for (const file of files) expect(existsSync(join(dir, file)), file).toBe(true);
-        // The ESM and CJS builds register alike.
-        for (const file of files.filter((f) => f.endsWith('.js'))) expect(files, `${file}'s CJS twin`).toContain(file.replace(/\.js$/, '.cjs'));
+        // A glob (`./dist/chunk-*.js`: tsup's hashed ESM chunks, where shared code that registers lives) must match a file.
+        const matches = (pattern: string) => {
+          if (!pattern.includes('*')) return existsSync(join(dir, pattern));
+          const folder = join(dir, dirname(pattern));
+          const re = new RegExp(`^${basename(pattern).replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`);
+          return existsSync(folder) && readdirSync(folder).some((f) => re.test(f));
+        };
+        for (const file of files) expect(matches(file), file).toBe(true);
+        // The ESM and CJS builds register alike (tsup's CJS build has no chunks, so globs have no twin).
+        for (const file of files.filter((f) => f.endsWith('.js') && !f.includes('*'))) expect(files, `${file}'s CJS twin`).toContain(file.replace(/\.js$/, '.cjs'));
       }
       expect(existsSync(join(dir, 'README.md'))).toBe(true);
       if (pkg.dependencies?.['@tensorflow/tfjs-core']) throw new Error('tfjs-core must be a peerDependency, not a dependency');

@@ -40,9 +40,12 @@ export function tempInstall(name: RealPackage, options: { omit?: string[]; versi
   // pnpm keeps a package's dependencies in the node_modules folder that holds it,
   // and hoists the rest (tfjs-node requires @tensorflow/tfjs-core, which only npm's
   // flat layout puts beside it) into node_modules/.pnpm/node_modules: link both, as a flat install has them.
+  // A package the workspace root depends on itself (tfjs-core is a root devDependency) is not
+  // hoisted there but sits in the root's node_modules: link from that too.
   const own = dirname(dirname(real));
   const hoisted = join(own, '..', '..', 'node_modules');
-  for (const deps of [own, hoisted]) {
+  const workspace = join(hoisted, '..', '..');
+  for (const deps of [own, hoisted, workspace]) {
     for (const entry of readdirSync(deps)) {
       const scoped = entry.startsWith('@') ? readdirSync(join(deps, entry)).map((n) => `${entry}/${n}`) : [entry];
       for (const dep of scoped) {

@@ -76,7 +76,7 @@ export async function adapterFromPackage(pkg: string, exportName: string): Promi
     mod = await importOptional(pkg);
   } catch (err) {
     const fromApp = await importFromApp(pkg).catch(() => undefined);
-    if (!fromApp) throw new DescentError(`Backend adapter package ${pkg} is not installed (npm install ${pkg}), or, in a browser bundle, not imported (add \`import '${pkg}'\` so it registers itself): ${(err as Error).message}`);
+    if (!fromApp) throw new DescentError(`Backend adapter package ${pkg} is not installed (npm install ${pkg}), or, in a browser bundle, not imported (import ${pkg} once in the app so it registers itself): ${(err as Error).message}`);
     mod = fromApp;
   }
   const adapter = mod[exportName] as BackendAdapter | undefined;
