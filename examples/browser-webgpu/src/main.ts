@@ -396,13 +396,14 @@ async function boot(): Promise<void> {
   showBackend(backend);
   setStatus('Loading MNIST…');
   const mnist = await loadMnist(({ received, total }) => setStatus(`Loading MNIST: ${(received / 2 ** 20).toFixed(1)} of ${(total / 2 ** 20).toFixed(1)} MB…`));
-  data = mnist;
   try {
     const stored = await loadCheckpoint();
     checkpoint = stored ? summarize(stored) : null;
   } catch (err) {
     showError(err);
   }
+  // The page counts as loaded (its snapshot's dataLoaded) only once the stored checkpoint is known too.
+  data = mnist;
   showCheckpoint();
   setStatus(`Ready: ${mnist.train.length.toLocaleString('en')} training and ${mnist.test.length.toLocaleString('en')} test images. ${checkpoint ? 'Start a run, or Restore the checkpoint.' : 'Press Start.'}`);
   updateControls();
