@@ -165,8 +165,7 @@ export function makeWebGPUAdapter(options: WebGPUAdapterOptions, loadNode: (() =
         throw new DescentError('WebGPU: tfjs could not start its webgpu backend (requestDevice failed; the console has the cause)');
       }
       // Before useBackend fills capabilities.fusedKernels from the registry.
-      registerKernels();
-      if (registerWebGPUAmpKernels().nativeHalf && !(await nativeF16Rounds())) {
+      if (registerKernels().nativeHalf && !(await nativeF16Rounds())) {
         declineNativeF16((tf.backend() as unknown as { device: object }).device);
         registerWebGPUAmpKernels();
         capabilities.info.nativeF16 = 'off: the device offers shader-f16 but does not round to f16 (checked at init); autocast emulates it';
@@ -176,13 +175,13 @@ export function makeWebGPUAdapter(options: WebGPUAdapterOptions, loadNode: (() =
 }
 
 /** Registers the optim and amp kernels for the initialized webgpu backend. */
-function registerKernels(): void {
+function registerKernels(): { nativeHalf: boolean } {
   const backend = tf.findBackend('webgpu') as unknown as { device: { limits: { maxStorageBuffersPerShaderStage: number } } } | null;
-  if (!backend) return;
+  if (!backend) return { nativeHalf: false };
   registerWebGPUOptimKernels(backend.device.limits.maxStorageBuffersPerShaderStage);
-  registerWebGPUAmpKernels();
+  return registerWebGPUAmpKernels();
 }
 
 // An app that starts tfjs's webgpu backend itself (tf.setBackend) still gets
 // the fused kernels: the first fused op call on webgpu registers them.
-registerKernelInstaller('webgpu', registerKernels);
+registerKernelInstaller('webgpu', () => void registerKernels());

@@ -15,11 +15,16 @@ export interface CpuBackendLike {
 }
 
 /** `backend` as a cpu backend; throws if it is not tfjs-backend-cpu's (or a tfjs upgrade changed it). */
+const checked = new WeakSet<object>();
+
 export function checkCpuBackend(backend: unknown): CpuBackendLike {
   const be = backend as Partial<CpuBackendLike> | null;
+  // Every kernel call asks: check a backend once, not on each parameter of each step.
+  if (be && checked.has(be)) return be as CpuBackendLike;
   if (!be || typeof be.data?.get !== 'function' || typeof be.data.has !== 'function' || typeof be.makeTensorInfo !== 'function' || typeof be.readSync !== 'function') {
     throw new DescentError("Descent's cpu kernels need tfjs-backend-cpu 4.22's MathBackendCPU (a data store with get/has, makeTensorInfo, readSync)");
   }
+  checked.add(be);
   return be as CpuBackendLike;
 }
 
