@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { declareFusedOp, defineFusedOp, ensureKernels, fusedKernelsFor, fusedOps, listFusedOps, OPTIM_OPS, AMP_OPS, registerFusedKernel, registerKernelInstaller, type FusedKernelArgs } from '../src/index.js';
+import { declareFusedOp, declaredShape, defineFusedOp, ensureKernels, fusedKernelsFor, fusedOps, listFusedOps, OPTIM_OPS, AMP_OPS, registerFusedKernel, registerKernelInstaller, type FusedKernelArgs } from '../src/index.js';
 import { assertKernelMatchesFallback, checkKernelAgainstFallback, randomTensor } from '../src/testing.js';
 import { cpu } from './setup-cpu.js';
 
@@ -126,10 +126,21 @@ describe('fused-op registry', () => {
     tf.dispose(x);
   });
 
+  it('declares reduced shapes: a keepDims axis per input or output, checked against the declaration', () => {
+    const F = fusedOps.AdafactorFactoredStep;
+    expect(declaredShape(F, 'param', [2, 3, 4])).toEqual([2, 3, 4]);
+    expect(declaredShape(F, 'rowVar', [2, 3, 4])).toEqual([2, 3, 1]);
+    expect(declaredShape(F, 'colVar', [3, 4])).toEqual([1, 4]);
+    expect(declaredShape(fusedOps.LambStep, 'gradDivisor', [5])).toEqual([]);
+    expect(() => declaredShape(F, 'colVar', [4])).toThrow(/reduces axis -2, which a tensor of shape \[4\] does not have/);
+    expect(() => declareFusedOp({ name: 'BadAxis', inputs: ['x', 'y'], outputs: ['x'], attrs: {}, reducedAxes: { x: -1 } })).toThrow(/reducedAxes names "x"/);
+    expect(() => declareFusedOp({ name: 'BadAxis2', inputs: ['x'], outputs: ['x'], attrs: {}, reducedAxes: { z: -1 } as never })).toThrow(/reducedAxes names "z"/);
+  });
+
   it('declares every optimizer and amp op once, and cpu has a kernel for each', () => {
     const names = [...OPTIM_OPS, ...AMP_OPS].map((d) => d.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(17);
+    expect(names).toHaveLength(21);
     expect(Object.keys(fusedOps).sort()).toEqual([...names].sort());
     expect(fusedKernelsFor('cpu')).toEqual(expect.arrayContaining(names));
   });

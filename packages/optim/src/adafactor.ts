@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, isHostTensor, type HostTensor } from '@descent/core';
+import { InvalidArgumentError, isHostTensor, type AttrsOf, type HostTensor, type fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type OptimizerStateDict, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
-import { applyComposite, checkNoFusedKernel } from './composite-step.js';
-import { FLOAT32_EPS, adafactorUpdate, factorShapes, isFactored, type AdafactorMoments } from './functional/adafactor.js';
+import { FLOAT32_EPS, factorShapes, isFactored } from './functional/adafactor.js';
+import { adafactorFactoredStep, adafactorStep } from './ops/adafactor.js';
 
 export interface AdafactorOptions extends BaseOptions {
   /** The decay rate of β₂: `1 − β₂ₜ = t^beta2Decay` (default −0.8). */
@@ -17,6 +17,24 @@ export interface AdafactorOptions extends BaseOptions {
   /** Decoupled weight decay, `p ← p·(1 − lr·wd)` (default 0). */
   weightDecay: number;
   maximize: boolean;
+}
+
+/** The attributes of an Adafactor update at the parameter's step `step` (1-based), torch 2.5's scalars in float64. */
+export function adafactorAttrs(
+  o: Pick<AdafactorOptions, 'lr' | 'beta2Decay' | 'eps' | 'd' | 'weightDecay' | 'maximize'>,
+  step: number,
+): AttrsOf<typeof fusedOps.AdafactorStep> {
+  const eps1 = o.eps[0] ?? FLOAT32_EPS;
+  return {
+    maximize: o.maximize,
+    oneMinusBeta2: step ** o.beta2Decay,
+    rho: Math.min(o.lr, 1 / step ** 0.5),
+    eps1,
+    eps1Sq: eps1 * eps1,
+    eps2: o.eps[1],
+    d: o.d,
+    paramScale: 1 - o.lr * o.weightDecay,
+  };
 }
 
 function fail(parameter: string, value: unknown, message: string): never {
@@ -37,9 +55,6 @@ const FACTOR_KEYS = ['rowVar', 'colVar'] as const;
  */
 export class Adafactor extends Optimizer<AdafactorOptions> {
   static className = 'Descent.Adafactor';
-  /** No fused kernel yet: the update runs as composite tfjs ops (`fused: true` throws). */
-  static readonly fusedKernels = false;
-
   constructor(params?: Params<AdafactorOptions>, options: Partial<AdafactorOptions> = {}) {
     super(params, { lr: 1e-2, beta2Decay: -0.8, eps: [null, 1e-3], d: 1.0, weightDecay: 0.0, maximize: false, fused: null, ...options });
   }
@@ -58,12 +73,9 @@ export class Adafactor extends Optimizer<AdafactorOptions> {
     if (o.weightDecay !== undefined && !(typeof o.weightDecay === 'number' && o.weightDecay >= 0)) {
       fail('weightDecay', o.weightDecay, `weight_decay should be >= 0 but is: ${o.weightDecay}`);
     }
-    checkNoFusedKernel('Adafactor', o.fused);
   }
 
   protected stepGroup(group: ParamGroup<AdafactorOptions>, entries: StepEntry[]): void {
-    const [eps1, eps2] = group.eps;
-    const { lr, beta2Decay, d, weightDecay, maximize } = group;
     for (const e of entries) {
       const s = e.state;
       if (s.step === undefined) {
@@ -78,11 +90,13 @@ export class Adafactor extends Optimizer<AdafactorOptions> {
       }
       const step = (s.step as number) + 1;
       s.step = step;
-      const config = { step, lr, beta2Decay, eps1: eps1 ?? FLOAT32_EPS, eps2, d, weightDecay, maximize };
-      applyComposite(e, (state) => {
-        const moments = (state.rowVar ? { rowVar: state.rowVar, colVar: state.colVar } : { variance: state.variance }) as AdafactorMoments;
-        return adafactorUpdate(e.param, e.grad, moments, config);
-      });
+      const attrs = adafactorAttrs(group, step);
+      if (s.rowVar) {
+        const inputs = () => ({ param: e.param, grad: e.grad, rowVar: s.rowVar as tf.Tensor, colVar: s.colVar as tf.Tensor });
+        this.runUpdate(adafactorFactoredStep, group, e, inputs, attrs, ['rowVar', 'colVar']);
+      } else {
+        this.runUpdate(adafactorStep, group, e, () => ({ param: e.param, grad: e.grad, variance: s.variance as tf.Tensor }), attrs, ['variance']);
+      }
     }
   }
 

@@ -11,6 +11,8 @@ import { nadamAttrs } from './nadam.js';
 import { radamAttrs } from './radam.js';
 import { lionAttrs } from './lion.js';
 import { sgdAttrs, sgdMomentumAttrs } from './sgd.js';
+import { adafactorAttrs } from './adafactor.js';
+import { muonAttrs } from './muon.js';
 
 /** One fused op and a generator of random, valid inputs and attributes for it. */
 export interface KernelCase {
@@ -19,11 +21,13 @@ export interface KernelCase {
   generate: (rng: Generator, run: number) => { inputs: Record<string, tf.Tensor>; attrs: FusedAttrs };
 }
 
-function tensor(rng: Generator, n: number, f: (x: number) => number): tf.Tensor {
+function tensor(rng: Generator, n: number, f: (x: number) => number, shape: number[] = [n]): tf.Tensor {
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = f(rng.normal());
-  return tf.tensor1d(data, 'float32');
+  return tf.tensor(data, shape, 'float32');
 }
+
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 const normal = (x: number) => x;
 const small = (x: number) => 0.1 * x;
@@ -78,6 +82,21 @@ export function kernelCases(): KernelCase[] {
       return { inputs, attrs };
     },
   });
+  // Adafactor's options: lr from 1e-4 to 0.1 (so ρ switches between lr and 1/√t), steps up to 200.
+  const adafactorOptions = (rng: Generator, run: number) => ({
+    lr: uniform(rng, 1e-4, 0.1),
+    beta2Decay: -uniform(rng, 0.5, 1),
+    eps: [bit(run, 2) ? null : uniform(rng, 1e-30, 1e-3), uniform(rng, 1e-4, 1e-2)] as [number | null, number],
+    d: bit(run, 3) ? 1 : uniform(rng, 1, 3),
+    weightDecay: bit(run, 0) ? uniform(rng, 0.001, 0.1) : 0,
+    maximize: bit(run, 1),
+  });
+  // Matrices from 1×1 to 13×13, with up to three leading batch axes of small size on some runs.
+  const matrixShape = (rng: Generator, run: number) => {
+    const lead = bit(run, 4) ? Array.from({ length: 1 + rng.randint(2) }, () => 1 + rng.randint(3)) : [];
+    return [...lead, 1 + rng.randint(13), 1 + rng.randint(13)];
+  };
+  const muonShape = (rng: Generator) => [1 + rng.randint(13), 1 + rng.randint(13)];
   return [
     {
       op: ops.sgdStep,
@@ -173,6 +192,50 @@ export function kernelCases(): KernelCase[] {
         const { inputs, state, options } = setup(rng, run);
         state('expAvg', small);
         return { inputs, attrs: lionAttrs({ ...options, lr: uniform(rng, 1e-5, 1e-2) }) };
+      },
+    },
+    {
+      op: ops.adafactorStep,
+      generate: (rng, run) => {
+        const n = 1 + rng.randint(97);
+        const shape = bit(run, 4) ? [] : [n];
+        const size = sizeOf(shape);
+        const inputs = { param: tensor(rng, size, normal, shape), grad: tensor(rng, size, normal, shape), variance: tensor(rng, size, positive, shape) };
+        return { inputs, attrs: adafactorAttrs(adafactorOptions(rng, run), 1 + rng.randint(200)) };
+      },
+    },
+    {
+      op: ops.adafactorFactoredStep,
+      generate: (rng, run) => {
+        const shape = matrixShape(rng, run);
+        const row = [...shape.slice(0, -1), 1];
+        const col = [...shape.slice(0, -2), 1, shape[shape.length - 1]];
+        const inputs = {
+          param: tensor(rng, sizeOf(shape), normal, shape),
+          grad: tensor(rng, sizeOf(shape), normal, shape),
+          rowVar: tensor(rng, sizeOf(row), positive, row),
+          colVar: tensor(rng, sizeOf(col), positive, col),
+        };
+        return { inputs, attrs: adafactorAttrs(adafactorOptions(rng, run), 1 + rng.randint(200)) };
+      },
+    },
+    {
+      op: ops.muonMomentum,
+      generate: (rng, run) => {
+        const shape = muonShape(rng);
+        const inputs = { grad: tensor(rng, sizeOf(shape), normal, shape), momentumBuffer: tensor(rng, sizeOf(shape), small, shape) };
+        // eps up to 1e3 on some runs, so that max(‖u‖, eps) takes eps too.
+        const o = { lr: 0.02, weightDecay: 0.1, momentum: uniform(rng, 0, 0.99), nesterov: bit(run, 0), eps: bit(run, 1) ? 1e3 : 1e-7, adjustLrFn: null };
+        return { inputs, attrs: muonAttrs(o, shape).momentum };
+      },
+    },
+    {
+      op: ops.muonApply,
+      generate: (rng, run) => {
+        const shape = muonShape(rng);
+        const inputs = { param: tensor(rng, sizeOf(shape), normal, shape), ortho: tensor(rng, sizeOf(shape), small, shape) };
+        const o = { lr: uniform(rng, 1e-4, 0.1), weightDecay: bit(run, 0) ? uniform(rng, 0.001, 0.2) : 0, momentum: 0.95, nesterov: true, eps: 1e-7 };
+        return { inputs, attrs: muonAttrs({ ...o, adjustLrFn: bit(run, 1) ? 'match_rms_adamw' : null }, shape).apply };
       },
     },
   ];

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@descent/core';
+import { DescentError, InvalidArgumentError, type AttrsOf, type fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
-import { applyComposite, checkNoFusedKernel } from './composite-step.js';
-import { MUON_NS_COEFFICIENTS, muonUpdate, type MuonAdjustLrFn } from './functional/muon.js';
+import { replaceState } from './composite-step.js';
+import { MUON_NS_COEFFICIENTS, muonAdjustedLr, newtonSchulzIterations, type MuonAdjustLrFn } from './functional/muon.js';
+import { muonApply, muonMomentum } from './ops/muon.js';
 
 export interface MuonOptions extends BaseOptions {
   /** Decoupled weight decay, `p ← p·(1 − lr·wd)` (default 0.1). */
@@ -25,6 +26,17 @@ export interface MuonOptions extends BaseOptions {
   adjustLrFn: MuonAdjustLrFn | null;
 }
 
+/** The attributes of Muon's two fused ops for a `[A, B]` weight (torch 2.9's scalars, in float64). */
+export function muonAttrs(
+  o: Pick<MuonOptions, 'lr' | 'weightDecay' | 'momentum' | 'nesterov' | 'eps' | 'adjustLrFn'>,
+  shape: readonly number[],
+): { momentum: AttrsOf<typeof fusedOps.MuonMomentum>; apply: AttrsOf<typeof fusedOps.MuonApply> } {
+  return {
+    momentum: { oneMinusMomentum: 1 - o.momentum, momentum: o.momentum, nesterov: o.nesterov, eps: o.eps },
+    apply: { paramScale: 1 - o.lr * o.weightDecay, adjustedLr: muonAdjustedLr(o.lr, o.adjustLrFn, shape) },
+  };
+}
+
 function fail(parameter: string, value: unknown, message: string): never {
   throw new InvalidArgumentError(parameter, value, message);
 }
@@ -35,12 +47,10 @@ function fail(parameter: string, value: unknown, message: string): never {
  * and decoupled weight decay. For the 2-D weights of hidden layers only: optimize
  * embeddings, heads, biases and norms with AdamW ({@link muonParamGroups} splits a
  * model's parameters that way). Newton-Schulz runs in float32 (torch: bfloat16).
+ * The elementwise parts before and after it are two fused ops (`MuonMomentum`, `MuonApply`).
  */
 export class Muon extends Optimizer<MuonOptions> {
   static className = 'Descent.Muon';
-  /** No fused kernel yet: the update runs as composite tfjs ops (`fused: true` throws). */
-  static readonly fusedKernels = false;
-
   constructor(params?: Params<MuonOptions>, options: Partial<MuonOptions> = {}) {
     super(params, {
       lr: 1e-3,
@@ -74,7 +84,6 @@ export class Muon extends Optimizer<MuonOptions> {
       fail('nsCoefficients', o.nsCoefficients, 'Coefficients must be a tuple of exactly 3 values');
     }
     if (o.eps !== undefined && !(typeof o.eps === 'number' && o.eps >= 0)) fail('eps', o.eps, `Invalid epsilon value: ${o.eps}`);
-    checkNoFusedKernel('Muon', o.fused);
   }
 
   /** torch checks every parameter is 2-D (here also for groups added later). */
@@ -89,11 +98,22 @@ export class Muon extends Optimizer<MuonOptions> {
   }
 
   protected stepGroup(group: ParamGroup<MuonOptions>, entries: StepEntry[]): void {
-    const { lr, weightDecay, momentum, nesterov, nsCoefficients, nsSteps, eps, adjustLrFn } = group;
-    const config = { lr, weightDecay, momentum, nesterov, nsCoefficients, nsSteps, eps, adjustLrFn };
+    const fused = group.fused ?? null;
+    if (fused === true && !(muonMomentum.hasKernel() && muonApply.hasKernel())) {
+      throw new DescentError(`fused: true, but backend "${tf.getBackend()}" has no MuonMomentum/MuonApply kernel`);
+    }
+    const run = <T>(op: { (i: T, a: never): Record<string, tf.Tensor>; fallback(i: T, a: never): Record<string, tf.Tensor> }, inputs: T, attrs: unknown) =>
+      fused === false ? op.fallback(inputs, attrs as never) : op(inputs, attrs as never);
     for (const e of entries) {
       if (!(e.state.momentumBuffer instanceof tf.Tensor)) e.state.momentumBuffer = tf.keep(tf.zerosLike(e.param));
-      applyComposite(e, (s) => muonUpdate(e.param, e.grad, s.momentumBuffer as tf.Tensor, config));
+      const attrs = muonAttrs(group, e.param.shape);
+      tf.tidy(() => {
+        const { momentumBuffer, update } = run(muonMomentum, { grad: e.grad, momentumBuffer: e.state.momentumBuffer as tf.Tensor }, attrs.momentum);
+        const ortho = newtonSchulzIterations(update as tf.Tensor2D, group.nsCoefficients, group.nsSteps);
+        const { param } = run(muonApply, { param: e.param, ortho }, attrs.apply);
+        e.param.assign(param);
+        replaceState(e.state, { momentumBuffer });
+      });
     }
   }
 }

@@ -1,6 +1,7 @@
-// The optimizers whose update runs as composite tfjs ops (ASGD, Rprop, Muon,
-// Adafactor, schedule-free AdamW): bit-identical resume from a state dict in both
-// formats, no tensor leaks across steps, and `fused: true` refused.
+// The optimizers of part two (ASGD, Rprop, Muon, Adafactor, schedule-free AdamW):
+// bit-identical resume from a state dict in both formats, no tensor leaks across
+// steps; `fused: true` refused by the composite ones, and run through the cpu
+// kernels by Muon and Adafactor with the fallback's numbers.
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, stateDictFromBinary, stateDictFromJSON, stateDictToBinary, stateDictToJSON } from '@descent/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -78,8 +79,10 @@ describe('no tensor leaks: tf.memory().numTensors is flat after warm-up', () => 
   }
 });
 
-describe('fused: true is refused (composite ops only, for now)', () => {
-  for (const [name, maker] of Object.entries(makers)) {
+const FUSED = ['Muon', 'Adafactor'];
+
+describe('fused: true is refused by the composite optimizers', () => {
+  for (const [name, maker] of Object.entries(makers).filter(([n]) => !FUSED.includes(n))) {
     it(name, () => {
       const v = [variable(values(4, 3), [2, 2], 'f')];
       const make = () => maker.make([{ params: v }], { fused: true });
@@ -87,6 +90,33 @@ describe('fused: true is refused (composite ops only, for now)', () => {
       expect(make).toThrow(`fused: true, but ${name} has no fused kernel`);
       expect(() => maker.make([{ params: v }], { fused: false })).not.toThrow();
     });
+  }
+});
+
+describe('fused: true runs the cpu kernels of Muon and Adafactor, with the numbers of fused: false', () => {
+  for (const name of FUSED) {
+    for (const fusedBy of ['option', 'default'] as const) {
+      it(`${name} (fused ${fusedBy === 'option' ? 'true' : 'null'})`, () => {
+        const maker = makers[name];
+        const ops = name === 'Muon' ? [optim.fusedOps.muonMomentum, optim.fusedOps.muonApply] : [optim.fusedOps.adafactorStep, optim.fusedOps.adafactorFactoredStep];
+        for (const op of ops) expect(op.hasKernel('cpu')).toBe(true);
+        const initial = setup((g) => maker.make(g), maker.shapes);
+        const kernel = setup((g) => maker.make(g, fusedBy === 'option' ? { fused: true } : {}), maker.shapes);
+        const fallback = setup((g) => maker.make(g, { fused: false }), maker.shapes);
+        run(kernel.opt, kernel.vars, 0, 6);
+        run(fallback.opt, fallback.vars, 0, 6);
+        for (let i = 0; i < kernel.vars.length; i++) {
+          const a = kernel.vars[i].dataSync();
+          const b = fallback.vars[i].dataSync();
+          for (let j = 0; j < a.length; j++) expect(Math.abs(a[j] - b[j])).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(b[j]));
+          expect(Array.from(a)).not.toEqual(Array.from(initial.vars[i].dataSync()));
+        }
+        for (const x of [kernel, fallback, initial]) {
+          x.opt.dispose();
+          x.vars.forEach((v) => v.dispose());
+        }
+      });
+    }
   }
 });
 

@@ -23,8 +23,14 @@ export interface FusedOpDeclaration<I extends string = string, O extends string 
   /** Tensor outputs, in order (tfjs hands them back as a list in this order). */
   readonly outputs: readonly O[];
   readonly attrs: A;
-  /** Inputs that are `[]` scalars; every other input and output has the first input's shape. */
+  /** Inputs that are `[]` scalars; every other input and output has the first input's shape, or a reduced one. */
   readonly scalarInputs: readonly I[];
+  /**
+   * Inputs and outputs (by name) whose shape is the first input's with one axis
+   * reduced to 1, as a `keepDims` reduction leaves it (Adafactor's row and column
+   * factors: `rowVar: -1`, `colVar: -2`). Negative axes count from the end.
+   */
+  readonly reducedAxes: Readonly<Partial<Record<I | O, number>>>;
 }
 
 /** The input names of a declaration, as a union of string literals. */
@@ -41,6 +47,7 @@ export function declareFusedOp<const I extends string, const O extends string, c
   outputs: readonly O[];
   attrs: A;
   scalarInputs?: readonly NoInfer<I>[];
+  reducedAxes?: Partial<Record<NoInfer<I> | NoInfer<O>, number>>;
 }): FusedOpDeclaration<I, O, A> {
   const seen = new Set<string>();
   for (const list of [spec.inputs, spec.outputs.filter((o) => !(spec.inputs as readonly string[]).includes(o)), Object.keys(spec.attrs)]) {
@@ -49,13 +56,35 @@ export function declareFusedOp<const I extends string, const O extends string, c
       seen.add(n);
     }
   }
+  for (const n of Object.keys(spec.reducedAxes ?? {})) {
+    const known = (spec.inputs as readonly string[]).includes(n) || (spec.outputs as readonly string[]).includes(n);
+    if (!known || n === spec.inputs[0]) throw new InvalidArgumentError('spec', n, `fused op ${spec.name}: reducedAxes names "${n}", which is not a declared input or output other than the first`);
+  }
   return Object.freeze({
     name: spec.name,
     inputs: Object.freeze([...spec.inputs]),
     outputs: Object.freeze([...spec.outputs]),
     attrs: Object.freeze({ ...spec.attrs }) as A,
     scalarInputs: Object.freeze([...(spec.scalarInputs ?? [])]),
+    reducedAxes: Object.freeze({ ...(spec.reducedAxes ?? {}) }) as Partial<Record<I | O, number>>,
   });
+}
+
+/**
+ * The shape a declared input or output has when the first input has `shape`:
+ * `[]` for a scalar input, `shape` with the reduced axis set to 1, or `shape`.
+ */
+export function declaredShape(decl: FusedOpDeclaration, name: string, shape: readonly number[]): number[] {
+  if ((decl.scalarInputs as readonly string[]).includes(name)) return [];
+  const axis = (decl.reducedAxes as Record<string, number | undefined>)[name];
+  if (axis === undefined) return [...shape];
+  const k = axis < 0 ? shape.length + axis : axis;
+  if (k < 0 || k >= shape.length) {
+    throw new InvalidArgumentError('shape', shape, `fused op ${decl.name}: "${name}" reduces axis ${axis}, which a tensor of shape [${shape.join(', ')}] does not have`);
+  }
+  const out = [...shape];
+  out[k] = 1;
+  return out;
 }
 
 /**

@@ -160,3 +160,57 @@ export const LionStep = declareFusedOp({
   outputs: ['param', 'expAvg'],
   attrs: { lr: 'f32', paramScale: 'f32', beta1: 'f32', oneMinusBeta1: 'f32', beta2: 'f32', oneMinusBeta2: 'f32' },
 });
+
+const adafactorAttrs = {
+  maximize: 'bool',
+  /** `1 − β₂ₜ = t^beta2Decay`, the lerp weight of the second moments. */
+  oneMinusBeta2: 'f32',
+  /** The relative step `min(lr, 1/√t)`. */
+  rho: 'f32',
+  eps1: 'f32',
+  /** `eps1²`, the floor of the second-moment estimate. */
+  eps1Sq: 'f32',
+  eps2: 'f32',
+  d: 'f32',
+  /** `1 − lr·weightDecay`. */
+  paramScale: 'f32',
+} as const;
+
+/** Adafactor for a parameter of rank ≤ 1: a full second moment `variance`. Two reductions: RMS(p) and RMS(update). */
+export const AdafactorStep = declareFusedOp({
+  name: 'AdafactorStep',
+  inputs: [...P, 'variance'],
+  outputs: ['param', 'variance'],
+  attrs: adafactorAttrs,
+});
+
+/**
+ * Adafactor for a parameter of rank ≥ 2: the second moment factored over the last
+ * two axes into `rowVar` (`[..., n, 1]`) and `colVar` (`[..., 1, m]`).
+ */
+export const AdafactorFactoredStep = declareFusedOp({
+  name: 'AdafactorFactoredStep',
+  inputs: [...P, 'rowVar', 'colVar'],
+  outputs: ['param', 'rowVar', 'colVar'],
+  attrs: adafactorAttrs,
+  reducedAxes: { rowVar: -1, colVar: -2 },
+});
+
+/**
+ * Muon's elementwise front: momentum (`lerp`), Nesterov, and the Frobenius
+ * normalisation that starts Newton-Schulz, so the matmuls get `x` directly.
+ */
+export const MuonMomentum = declareFusedOp({
+  name: 'MuonMomentum',
+  inputs: ['grad', 'momentumBuffer'],
+  outputs: ['momentumBuffer', 'update'],
+  attrs: { oneMinusMomentum: 'f32', momentum: 'f32', nesterov: 'bool', eps: 'f32' },
+});
+
+/** Muon's elementwise end: decoupled weight decay and the orthogonalized step, `p·paramScale − adjustedLr·O`. */
+export const MuonApply = declareFusedOp({
+  name: 'MuonApply',
+  inputs: ['param', 'ortho'],
+  outputs: ['param'],
+  attrs: { paramScale: 'f32', adjustedLr: 'f32' },
+});

@@ -8,3 +8,5 @@ export { adamaxStep } from './adamax.js';
 export { nadamStep } from './nadam.js';
 export { radamStep } from './radam.js';
 export { lionStep } from './lion.js';
+export { adafactorStep, adafactorFactoredStep } from './adafactor.js';
+export { muonMomentum, muonApply } from './muon.js';

@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { FusedKernelArgs, FusedKernelFunc } from '../../fused/kernel.js';
-import type { AttrsOf, FusedOpDeclaration, InputsOf, OutputsOf } from '../../fused/declaration.js';
+import { declaredShape, type AttrsOf, type FusedOpDeclaration, type InputsOf, type OutputsOf } from '../../fused/declaration.js';
 import { outputArray } from './recycler.js';
+import { DescentError } from '../../errors.js';
 import { checkCpuBackend, type CpuBackendLike } from '../shared.js';
 
 function read(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array {
@@ -10,15 +11,19 @@ function read(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array {
 }
 
 /**
- * A kernel body: reads `x`, fills `out` (arrays of the param's length, recycled
- * ones included: a body must write every element of every output).
+ * A kernel body: reads `x`, fills `out` (arrays of each output's declared size,
+ * recycled ones included: a body must write every element of every output).
+ * `n` is the first input's size and `shape` its shape.
  */
 export type Body<D extends FusedOpDeclaration> = (
   x: Record<InputsOf<D>, Float32Array>,
   out: Record<OutputsOf<D>, Float32Array>,
   n: number,
   a: AttrsOf<D>,
+  shape: readonly number[],
 ) => void;
+
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** A cpu kernel for `decl` from a loop over the backend's typed arrays. */
 export function hostKernel<I extends string, O extends string, D extends FusedOpDeclaration<I, O>>(decl: D, body: Body<D>): FusedKernelFunc<I, O> {
@@ -27,12 +32,20 @@ export function hostKernel<I extends string, O extends string, D extends FusedOp
     const x = {} as Record<string, Float32Array>;
     for (const name of decl.inputs) x[name] = read(be, inputs[name as I]);
     const n = x[decl.inputs[0]].length;
-    const out = {} as Record<string, Float32Array>;
-    for (const name of decl.outputs) out[name] = outputArray(n, x);
-    body(x as never, out as never, n, attrs as never);
     const shape = [...inputs[decl.inputs[0] as I].shape];
+    const shapes = {} as Record<string, number[]>;
+    for (const name of [...decl.inputs, ...decl.outputs]) shapes[name] = declaredShape(decl, name, shape);
+    // The body trusts every size, so check the inputs' against the declaration.
+    for (const name of decl.inputs) {
+      if (x[name].length !== sizeOf(shapes[name])) {
+        throw new DescentError(`${decl.name}: input ${name} has shape [${inputs[name as I].shape}], expected [${shapes[name]}] for ${decl.inputs[0]} [${shape}]`);
+      }
+    }
+    const out = {} as Record<string, Float32Array>;
+    for (const name of decl.outputs) out[name] = outputArray(sizeOf(shapes[name]), x);
+    body(x as never, out as never, n, attrs as never, shape);
     const infos = {} as Record<O, tf.TensorInfo>;
-    for (const name of decl.outputs) infos[name as O] = be.makeTensorInfo(shape, 'float32', out[name]);
+    for (const name of decl.outputs) infos[name as O] = be.makeTensorInfo(shapes[name], 'float32', out[name]);
     return infos;
   };
 }

@@ -8,6 +8,8 @@ import { lamb } from './lamb.js';
 import { adadelta, adagrad, rmsprop } from './adaptive.js';
 import { adamax, nadam, radam } from './adam-variants.js';
 import { lion } from './lion.js';
+import { adafactor, adafactorFactored } from './adafactor.js';
+import { muonApply, muonMomentum } from './muon.js';
 import { hostRoundKernel, hostUnscaleKernel } from './amp.js';
 
 const CPU = 'cpu';
@@ -35,6 +37,10 @@ export function registerCpuFusedKernels(): void {
   registerFusedKernel(ops.NadamStep, CPU, hostKernel(ops.NadamStep, nadam));
   registerFusedKernel(ops.RadamStep, CPU, hostKernel(ops.RadamStep, radam));
   registerFusedKernel(ops.LionStep, CPU, hostKernel(ops.LionStep, lion));
+  registerFusedKernel(ops.AdafactorStep, CPU, hostKernel(ops.AdafactorStep, adafactor));
+  registerFusedKernel(ops.AdafactorFactoredStep, CPU, hostKernel(ops.AdafactorFactoredStep, adafactorFactored));
+  registerFusedKernel(ops.MuonMomentum, CPU, hostKernel(ops.MuonMomentum, muonMomentum));
+  registerFusedKernel(ops.MuonApply, CPU, hostKernel(ops.MuonApply, muonApply));
   registerFusedKernel(AmpUnscale, CPU, hostUnscaleKernel);
   registerFusedKernel(AmpRoundHalf, CPU, hostRoundKernel);
 }
