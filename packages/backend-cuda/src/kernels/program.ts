@@ -5,7 +5,7 @@
 // uploaded once as a float32 scalar, and everything but the outputs is deleted
 // when the kernel returns, also when an op throws.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { AttrSpec, AttrValues, FusedKernelFunc, FusedOpDeclaration } from '@descent/core';
+import { declaredShape, type AttrSpec, type AttrValues, type FusedKernelFunc, type FusedOpDeclaration } from '@descent/core';
 
 /** An op attribute as the binding takes it. */
 export interface TfOpAttr {
@@ -97,6 +97,9 @@ export class Handle {
   reciprocal() {
     return this.program.run('Reciprocal', [this]);
   }
+  rsqrt() {
+    return this.program.run('Rsqrt', [this]);
+  }
   isNan() {
     return this.program.run('IsNan', [this]);
   }
@@ -173,6 +176,12 @@ export class TfProgram {
     return this.run(op, [x, axes], attrs);
   }
 
+  /** `Sum` of float32 `x` over one axis, kept as size 1 (tfjs's `sum(x, axis, true)`). */
+  sumAxis(x: Handle, axis: number): Handle {
+    const attrs = [this.boolAttr('keep_dims', true), this.typeAttr('Tidx', this.binding.TF_INT32), this.typeAttr('T', x.dtype)];
+    return this.run('Sum', [x, this.int32([axis], [])], attrs);
+  }
+
   cast(x: Handle, to: number): Handle {
     return this.run('Cast', [x], [this.typeAttr('SrcT', x.dtype), this.typeAttr('DstT', to), this.boolAttr('Truncate', false)]);
   }
@@ -209,7 +218,7 @@ export type TfKernel = FusedKernelFunc;
 
 /**
  * Wraps a kernel body written against `decl`: inputs become handles, outputs
- * become tfjs tensors of the first input's shape (scalar outputs: name them in
+ * become tfjs tensors of their declared shape (scalar outputs: name them in
  * `scalarOutputs`), and the run's other handles are deleted whatever happens.
  * A body that misses a declared output or reads an undeclared input or
  * attribute does not compile.
@@ -227,7 +236,7 @@ export function tfKernel<I extends string, O extends string, A extends AttrSpec>
       const shape = infos[decl.inputs[0]].shape;
       const out = body(p, x, attrs, infos);
       const result = {} as Record<O, tf.TensorInfo>;
-      for (const name of decl.outputs) result[name] = p.output(out[name], scalarOutputs.includes(name) ? [] : shape);
+      for (const name of decl.outputs) result[name] = p.output(out[name], scalarOutputs.includes(name) ? [] : declaredShape(decl, name, shape));
       return result;
     } finally {
       p.dispose();
@@ -240,6 +249,13 @@ export function effectiveGrad(p: TfProgram, param: Handle, grad: Handle, a: Kern
   let g = a.maximize ? grad.neg() : grad;
   if ((a.weightDecay as number) !== 0) g = g.add(param.mul(a.weightDecay as number));
   return g;
+}
+
+/** torch's cpu `lerp(s, e, w)` with a float32 weight (KERNELS.md). */
+export function lerp(s: Handle, e: Handle, weight: number): Handle {
+  const w = Math.fround(weight);
+  const diff = e.sub(s);
+  return Math.abs(w) < 0.5 ? s.add(diff.mul(w)) : e.sub(diff.mul(Math.fround(1 - w)));
 }
 
 /** `x * f(a) + f(b) * y`: torch's `x.mul_(a).add_(y, alpha=b)`. */

@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedOps, kernelNameOf, registerFusedKernel, type AttrSpec, type FusedKernelFunc, type FusedOpDeclaration } from '@descent/core';
 import { adadeltaKernel } from './adadelta.js';
+import { adafactorFactoredKernel, adafactorKernel } from './adafactor.js';
+import { muonApplyKernel, muonMomentumKernel } from './muon.js';
 import { adagradKernel } from './adagrad.js';
 import { adamAmsgradKernel, adamKernel } from './adam.js';
 import { adamaxKernel } from './adamax.js';
@@ -41,6 +43,10 @@ const KERNELS: ReadonlyArray<[FusedOpDeclaration, TfKernel]> = [
   entry(fusedOps.NadamStep, nadamKernel),
   entry(fusedOps.RadamStep, radamKernel),
   entry(fusedOps.LionStep, lionKernel),
+  entry(fusedOps.AdafactorStep, adafactorKernel),
+  entry(fusedOps.AdafactorFactoredStep, adafactorFactoredKernel),
+  entry(fusedOps.MuonMomentum, muonMomentumKernel),
+  entry(fusedOps.MuonApply, muonApplyKernel),
   entry(fusedOps.AmpUnscale, ampUnscaleKernel),
   entry(fusedOps.AmpRoundHalf, ampRoundHalfKernel),
 ];
