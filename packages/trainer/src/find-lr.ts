@@ -8,6 +8,7 @@ import { node } from './node.js';
 import { writeSvgAndPng } from './plots.js';
 import { resolveAmp, trainStep } from './train-step.js';
 import type { Trainer } from './trainer.js';
+import { setOptimizerMode } from './optimizer-mode.js';
 
 /** Options of {@link Trainer.findLr} (fastai's and Lightning's `lr_find`). */
 export interface FindLrOptions {
@@ -115,6 +116,8 @@ export async function findLr(trainer: Trainer, options: FindLrOptions): Promise<
   const rawLosses: number[] = [];
   const beta = 1 - smoothing;
   try {
+    // Schedule-free steps only in train mode; the snapshot above restores the mode with the weights.
+    setOptimizerMode(optimizer, 'train');
     let avg = 0;
     let best = Infinity;
     let i = 0;

@@ -8,6 +8,7 @@ import { GradientAccumulator } from './accumulation.js';
 import { needTarget, splitBatch, type EvalLoader, type TrainLoader } from './batch.js';
 import { CallbackList, type Callback, type CallbackContext, type CallbackEvent } from './callbacks.js';
 import { CheckpointError, latestCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointTargets } from './checkpoint.js';
+import { hasOptimizerModes, setOptimizerMode } from './optimizer-mode.js';
 import { evaluateModel, evaluationLogs, type EvaluationResult, type MetricFn } from './evaluate.js';
 import { findLr, type FindLrOptions, type FindLrResult } from './find-lr.js';
 import { isPlainObject } from './json.js';
@@ -228,6 +229,7 @@ export class Trainer {
     this.resetRun();
     this.trainLoader = loader;
     if (options.resumeFrom !== undefined) await this.restore(options.resumeFrom, loader);
+    setOptimizerMode(this.optimizer, 'train');
     Object.assign(this.state, { stepsPerEpoch, maxSteps, numEpochs, isTraining: true, shouldStop: false, shouldSave: false });
     const started = performance.now();
     const startStep = this.state.globalStep;
@@ -240,6 +242,8 @@ export class Trainer {
         await this.endEpoch(loader);
       }
       await this.foldRunning();
+      // Schedule-free: the model keeps the evaluation weights after fit().
+      setOptimizerMode(this.optimizer, 'eval');
       const seconds = (performance.now() - started) / 1000;
       const summary: Logs = {
         train_runtime: seconds,
@@ -423,15 +427,32 @@ export class Trainer {
   async evaluate(loader: EvalLoader | undefined = this.evalLoader, options: EvaluateCallOptions = {}): Promise<EvaluationResult> {
     check(loader !== undefined && isIterable(loader), 'loader', loader, 'evaluate(loader): expected a DataLoader or another (async) iterable of [x, y] batches (or an evalLoader option)');
     this.model.setTraining(false);
-    await this.fire('onEvaluateBegin', {});
-    const result = await evaluateModel(this.model, loader, { loss: this.loss, metrics: this.metrics, collectMisclassified: options.collectMisclassified });
+    const result = await this.inEvalMode(async () => {
+      await this.fire('onEvaluateBegin', {});
+      return evaluateModel(this.model, loader, { loss: this.loss, metrics: this.metrics, collectMisclassified: options.collectMisclassified });
+    });
     this.lastEvaluation = result;
     await this.fire('onEvaluate', evaluationLogs(result), { evaluation: result });
     return result;
   }
 
+  /** Runs `fn` with a schedule-free optimizer in eval mode, back in train mode after it during fit(). */
+  private async inEvalMode<T>(fn: () => Promise<T>): Promise<T> {
+    if (!hasOptimizerModes(this.optimizer)) return fn();
+    setOptimizerMode(this.optimizer, 'eval');
+    try {
+      return await fn();
+    } finally {
+      if (this.state.isTraining) setOptimizerMode(this.optimizer, 'train');
+    }
+  }
+
   /** The logits (or, with `classes`, the argmax indices) for a tensor or every batch of a loader, in eval mode. */
-  async predict(input: tf.Tensor | EvalLoader, options: PredictOptions = {}): Promise<tf.Tensor> {
+  predict(input: tf.Tensor | EvalLoader, options: PredictOptions = {}): Promise<tf.Tensor> {
+    return this.inEvalMode(() => this.predictNow(input, options));
+  }
+
+  private async predictNow(input: tf.Tensor | EvalLoader, options: PredictOptions): Promise<tf.Tensor> {
     this.model.setTraining(false);
     const run = (x: tf.Tensor) =>
       tf.tidy(() => {

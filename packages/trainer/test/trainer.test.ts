@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@descent/core';
 import { crossEntropy, Linear } from '@descent/nn';
 import { LinearLR, ReduceLROnPlateau, StepLR } from '@descent/lr-schedule';
-import { AdamW, SGD } from '@descent/optim';
+import { AdamW, AdamWScheduleFree, SGD } from '@descent/optim';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EarlyStopping, NaNGuard, NonFiniteLossError, Trainer, type Callback, type CallbackEvent } from '../src/index.js';
 import { blobs, cpu, loader, mlp, weightsOf, schedulable } from './setup.js';
@@ -64,6 +64,32 @@ describe('Trainer', () => {
     ]);
     expect(trainer.scaler!.getScale()).toBe(2 ** 15);
     expect(trainer.state.logHistory[2].loss).toBe(Infinity);
+  });
+
+  it('switches a schedule-free optimizer as HF does: train mode for steps, eval mode for evaluate() and predict() and after fit()', async () => {
+    const model = mlp(2);
+    const optimizer = new AdamWScheduleFree(model.parameters(), { lr: 0.02, warmupSteps: 2 });
+    const mode = () => (optimizer.paramGroups[0].trainMode ? 'train' : 'eval');
+    const seen: string[] = [];
+    const cb: Callback = { onStepBegin: () => void seen.push(`step:${mode()}`), onEvaluateBegin: () => void seen.push(`evaluate:${mode()}`) };
+    const evalLoader = loader(blobs(12, { seed: 3 }), 12, false);
+    const trainer = new Trainer({ model, optimizer, callbacks: [cb], evalLoader });
+    expect(mode()).toBe('eval'); // as in the reference, a new optimizer starts in eval mode
+    await trainer.fit({ trainLoader: loader(blobs(16), 8), epochs: 2 });
+    expect(seen).toEqual(['step:train', 'step:train', 'evaluate:eval', 'step:train', 'step:train', 'evaluate:eval']);
+    expect(mode()).toBe('eval');
+    const x = weightsOf(model.namedParameters());
+    const evaluated = await trainer.evaluate();
+    const input = tf.ones([2, 4]);
+    const logits = await trainer.predict(input);
+    // In train mode the parameters hold y, not x; evaluate() and predict() still use x.
+    optimizer.train();
+    expect(weightsOf(model.namedParameters())).not.toEqual(x);
+    expect((await trainer.evaluate()).loss).toBeCloseTo(evaluated.loss, 6);
+    const again = await trainer.predict(input);
+    expect(Array.from(again.dataSync())).toEqual(Array.from(logits.dataSync()));
+    expect(mode()).toBe('eval');
+    tf.dispose([input, logits, again]);
   });
 
   it("steps an 'epoch'-interval scheduler once per epoch", async () => {
