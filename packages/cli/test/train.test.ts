@@ -40,7 +40,8 @@ function safetensorsHeader(file: string): Record<string, { dtype: string; shape:
 describe('descent train: the command line', () => {
   it('rejects bad flags and values with exit status 2, listing the valid choices', () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--optimizer', 'adamx'], /invalid value "adamx" for --optimizer: did you mean "adam(x|w)?"\? expected one of sgd, adam, adamw, lamb, adagrad, rmsprop, adadelta, adamax, nadam, radam, lion/],
+      [['--optimizer', 'adamx'], /invalid value "adamx" for --optimizer: did you mean "adam(x|w)?"\? expected one of sgd, adam, adamw, lamb, adagrad, rmsprop, adadelta, adamax, nadam, radam, lion, asgd, rprop, adafactor, schedule-free-adamw/],
+      [['--optimizer', 'rprop', '--weight-decay', '0.1'], /--weight-decay: rprop has no weight decay \(torch.optim.Rprop takes none\), got 0.1/],
       [['--model', 'resnet'], /invalid value "resnet" for --model: expected one of linear, mlp, cnn/],
       [['--dataset', 'cifar'], /invalid value "cifar" for --dataset: expected one of mnist, fashion-mnist/],
       [['kmnist'], /unknown dataset "kmnist": did you mean "mnist"\? expected one of mnist, fashion-mnist/],
@@ -119,6 +120,12 @@ describe('descent train: the command line', () => {
     // Another optimizer gets torch's lr and weight decay for it.
     expect(dryRun('--optimizer', 'sgd').config).toMatchObject({ optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0 });
     expect(dryRun('--optimizer', 'lion', '--weight-decay', '0.1').config).toMatchObject({ lr: 1e-4, weightDecay: 0.1, momentum: null });
+    expect(dryRun('--optimizer', 'adafactor').config).toMatchObject({ optimizer: 'adafactor', lr: 1e-2, weightDecay: 0 });
+    // Schedule-free AdamW takes no schedule unless asked: the warmup is the optimizer's own.
+    const free = dryRun('--optimizer', 'schedule-free-adamw', '--warmup', '0.1');
+    expect(free.config).toMatchObject({ optimizer: 'schedule-free-adamw', lr: 2.5e-3, schedule: null, warmupSteps: 282 });
+    expect(descent('train', '--optimizer', 'schedule-free-adamw', '--warmup', '0.1', '--dry-run').stdout).toMatch(/optimizer: schedule-free-adamw, lr 0.0025, weight decay 0, warmup 282 steps/);
+    expect(dryRun('--optimizer', 'schedule-free-adamw', '--schedule', 'cosine').config.schedule).toMatchObject({ name: 'cosine' });
   });
 
   it('--backend cuda says what the cuda adapter lacks here (tfjs-node-gpu, its install script never run)', () => {
@@ -187,6 +194,15 @@ describe('descent train: a run', () => {
       '8.weight': { shape: [128, 1600] },
       '11.weight': { shape: [10, 128] },
     });
+  });
+
+  it('trains with the optimizers of torch.optim 2.x: adafactor (fused kernels) and schedule-free adamw (evaluated in eval mode)', () => {
+    for (const optimizer of ['adafactor', 'schedule-free-adamw']) {
+      const { json } = trainJson('mnist', '--optimizer', optimizer, '--samples', '1024', '--epochs', '1', '--out', fresh(optimizer));
+      expect(json.config).toMatchObject({ optimizer });
+      // 16 steps: well above chance (Adafactor's relative steps start small).
+      expect(json.accuracy).toBeGreaterThan(0.4);
+    }
   });
 
   it('--find-lr prints a suggestion in the swept range and writes the plot', () => {

@@ -166,7 +166,7 @@ const norm = (s: string) => s.toLowerCase().replace(/[-_\s]/g, '');
 /** What a stand-in for the optimizer's param group needs for CyclicLR's and OneCycleLR's momentum cycling. */
 function momentumOf(optimizer: OptimizerName | undefined): Partial<ParamGroup> {
   if (optimizer === 'sgd' || optimizer === 'rmsprop') return { momentum: 0.9 };
-  if (optimizer === 'adagrad' || optimizer === 'adadelta') return {};
+  if (optimizer === 'adagrad' || optimizer === 'adadelta' || optimizer === 'asgd' || optimizer === 'rprop' || optimizer === 'adafactor') return {};
   return { betas: [0.9, 0.999] };
 }
 // torch's schedulers that count epochs; transformers' schedules, OneCycleLR and CyclicLR count steps.
@@ -241,6 +241,7 @@ export function resolveTrainConfig(given: RunFlags): TrainConfig {
   const same = optimizer === (p.optimizer ?? recipe.optimizer);
   const lr = pick('lr', same ? (p.lr ?? recipe.lr) : DEFAULT_LR[optimizer]);
   const weightDecay = pick('weightDecay', same ? (p.weightDecay ?? recipe.weightDecay) : DEFAULT_WEIGHT_DECAY[optimizer]);
+  if (optimizer === 'rprop' && given.weightDecay !== undefined && given.weightDecay !== 0) throw new UsageError(`--weight-decay: rprop has no weight decay (torch.optim.Rprop takes none), got ${given.weightDecay}`);
   if (given.momentum !== undefined && optimizer !== 'sgd' && optimizer !== 'rmsprop') throw new UsageError(`--momentum is for sgd and rmsprop, not ${optimizer}`);
   const momentum = optimizer === 'sgd' ? (given.momentum ?? 0.9) : optimizer === 'rmsprop' ? (given.momentum ?? 0) : null;
   if (!(lr > 0)) throw new UsageError(`--lr must be positive, got ${lr}`);
@@ -253,15 +254,19 @@ export function resolveTrainConfig(given: RunFlags): TrainConfig {
   const totalSteps = stepsPerEpoch * epochs;
   const warmupGiven = given.warmup !== undefined;
   const warmup = pick('warmup', recipe.warmup);
-  const { schedule, warmupSteps } = resolveScheduleSpec(pick('schedule', recipe.schedule), {
-    lr,
-    optimizer,
-    totalSteps,
-    epochs,
-    warmup,
-    warmupGiven,
-    interval: given.scheduleInterval ?? p.scheduleInterval,
-  });
+  // Schedule-free AdamW needs no schedule: unless one is asked for, none, and the warmup is the optimizer's own.
+  const scheduleFree = optimizer === 'schedule-free-adamw' && given.schedule === undefined && p.schedule === undefined;
+  const { schedule, warmupSteps } = scheduleFree
+    ? { schedule: null, warmupSteps: warmup < 1 ? Math.ceil(warmup * totalSteps) : Math.round(warmup) }
+    : resolveScheduleSpec(pick('schedule', recipe.schedule), {
+        lr,
+        optimizer,
+        totalSteps,
+        epochs,
+        warmup,
+        warmupGiven,
+        interval: given.scheduleInterval ?? p.scheduleInterval,
+      });
   const maxGradNorm = given.maxGradNorm ?? p.maxGradNorm ?? null;
   if (maxGradNorm !== null && !(maxGradNorm > 0)) throw new UsageError(`--max-grad-norm must be positive, got ${maxGradNorm}`);
   return {
@@ -300,7 +305,8 @@ export function describeConfig(c: TrainConfig): string[] {
   const sched = s
     ? `${s.name}${Object.keys(s.options).length ? ` (${Object.entries(s.options).map(([k, v]) => `${kebab(k)}=${fmt(v)}`).join(' ')})` : ''}, stepped per ${s.interval}`
     : 'none (constant lr)';
-  const opt = [`lr ${fmt(c.lr)}`, `weight decay ${fmt(c.weightDecay)}`, ...(c.momentum !== null ? [`momentum ${fmt(c.momentum)}`] : [])].join(', ');
+  const ownWarmup = c.optimizer === 'schedule-free-adamw' && !s && c.warmupSteps > 0 ? [`warmup ${c.warmupSteps} steps`] : [];
+  const opt = [`lr ${fmt(c.lr)}`, `weight decay ${fmt(c.weightDecay)}`, ...(c.momentum !== null ? [`momentum ${fmt(c.momentum)}`] : []), ...ownWarmup].join(', ');
   return [
     `data:      ${c.dataset}${c.normalize ? '' : ' (pixels in [0, 1], not standardized)'}, ${c.samples} training samples, batch ${c.batchSize}${c.gradAccum > 1 ? ` x ${c.gradAccum} accumulated` : ''}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'} (${c.totalSteps} steps)`,
     `model:     ${c.model}${c.preset ? ` (preset ${c.preset})` : ''}`,

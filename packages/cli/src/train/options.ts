@@ -10,8 +10,12 @@ export type DatasetName = (typeof DATASETS)[number];
 export const MODELS = ['linear', 'mlp', 'cnn'] as const;
 export type ModelName = (typeof MODELS)[number];
 
-/** Every @descent/optim optimizer, by its torch.optim name in lower case. */
-export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'lamb', 'adagrad', 'rmsprop', 'adadelta', 'adamax', 'nadam', 'radam', 'lion'] as const;
+/**
+ * Every @descent/optim optimizer that steps on a batch's gradients, by its torch.optim name in lower case
+ * (schedule-free AdamW by transformers' `optim` name). Not here: LBFGS (it needs a closure that
+ * re-evaluates the loss) and Muon (2-D weights only: pair it with AdamW through the API, see muonParamGroups).
+ */
+export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'lamb', 'adagrad', 'rmsprop', 'adadelta', 'adamax', 'nadam', 'radam', 'lion', 'asgd', 'rprop', 'adafactor', 'schedule-free-adamw'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 /** torch.optim's default lr of each optimizer (SGD has none in torch: 0.1 here, with momentum 0.9 the usual MNIST choice). */
@@ -27,6 +31,10 @@ export const DEFAULT_LR: Record<OptimizerName, number> = {
   nadam: 2e-3,
   radam: 1e-3,
   lion: 1e-4,
+  asgd: 1e-2,
+  rprop: 1e-2,
+  adafactor: 1e-2,
+  'schedule-free-adamw': 2.5e-3,
 };
 
 /** torch.optim's default weight decay: 0.01 for AdamW, 0 elsewhere. */

@@ -202,6 +202,15 @@ export async function trainCommand(argv: readonly string[], io: Io): Promise<voi
         return new optim.RAdam(params, base);
       case 'lion':
         return new optim.Lion(params, base);
+      case 'asgd':
+        return new optim.ASGD(params, base);
+      case 'rprop':
+        // Rprop has no weight decay in torch.
+        return new optim.Rprop(params, { lr: config.lr });
+      case 'adafactor':
+        return new optim.Adafactor(params, base);
+      case 'schedule-free-adamw':
+        return new optim.AdamWScheduleFree(params, { ...base, warmupSteps: config.schedule === null ? config.warmupSteps : 0 });
     }
   })();
   const s = config.schedule;
