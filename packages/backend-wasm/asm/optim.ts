@@ -494,26 +494,9 @@ export function lion(p: usize, g: usize, m: usize, po: usize, mo: usize, n: u32,
   return low ? s + diff * w : e - diff * c;
 }
 
-// Σx² of n floats at p, in f64.
-@inline function sumSquares(p: usize, n: u32): f64 {
-  const ve = vecEnd(n);
-  const e = end(n);
-  let a = f64x2.splat(0);
-  let b = f64x2.splat(0);
-  let i: usize = 0;
-  // Two accumulators: one f64 add chain per 4 floats would be the bottleneck.
-  for (; i + 16 < ve; i += 32) {
-    a = f64x2.add(a, sq2(v128.load(p + i, 0, 4)));
-    b = f64x2.add(b, sq2(v128.load(p + i + 16, 0, 4)));
-  }
-  for (; i < ve; i += 16) a = f64x2.add(a, sq2(v128.load(p + i, 0, 4)));
-  a = f64x2.add(a, b);
-  let s = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
-  for (; i < e; i += 4) {
-    const x = <f64>load<f32>(p + i);
-    s += x * x;
-  }
-  return s;
+// Σ of both lanes of an f64x2.
+@inline function lanes(x: v128): f64 {
+  return f64x2.extract_lane(x, 0) + f64x2.extract_lane(x, 1);
 }
 
 // RMS(x) = sqrt(Σx²) / sqrt(numel), rounded to f32 (a float32 tensor in torch).
@@ -523,10 +506,14 @@ export function lion(p: usize, g: usize, m: usize, po: usize, mo: usize, n: u32,
 
 // ---------------------------------------------------------------- Adafactor
 
-// Three passes (KERNELS.md): RMS(p); the moments and the raw update U, kept in
-// the param output, with Σ U² in f64; then the apply. `alpha` is α of pass one.
-@inline function adafactorAlpha(p: usize, n: u32, eps2_: f32, rho_: f32): f32 {
-  return max<f32>(rmsOf(sumSquares(p, n), n), eps2_) * rho_;
+// KERNELS.md's three passes in two: the moments and the raw update U (kept in
+// the param output) with Σ U² and Σ p² in f64 (α needs RMS(p) only at the end),
+// then the apply.
+
+// p' = p * f(paramScale) - U * (α / max(RMS(U) / f(d), 1)), α = max(RMS(p), f(eps2)) * f(rho), with U in po.
+@inline function adafactorApply(p: usize, po: usize, n: u32, uSq: f64, pSq: f64, eps2_: f32, rho_: f32, d_: f32, scale_: f32): void {
+  const alpha = max<f32>(rmsOf(pSq, n), eps2_) * rho_;
+  scaleSub(p, po, po, n, S(scale_), S(alpha / max<f32>(rmsOf(uSq, n) / d_, 1)));
 }
 
 // po = p * scale - x * c (x may be po itself): the last step of Adafactor and Muon.
@@ -536,11 +523,6 @@ export function lion(p: usize, g: usize, m: usize, po: usize, mo: usize, n: u32,
   let i: usize = 0;
   for (; i < ve; i += 16) st(po + i, f32x4.sub(f32x4.mul(ld(p + i, false), scale), f32x4.mul(ld(x + i, false), c)), false);
   for (; i < e; i += 4) st(po + i, f32x4.sub(f32x4.mul(ld(p + i, true), scale), f32x4.mul(ld(x + i, true), c)), true);
-}
-
-// p' = p * f(paramScale) - U * (α / max(RMS(U) / f(d), 1)), with U in po.
-@inline function adafactorApply(p: usize, po: usize, n: u32, uSq: f64, alpha: f32, d_: f32, scale_: f32): void {
-  scaleSub(p, po, po, n, S(scale_), S(alpha / max<f32>(rmsOf(uSq, n) / d_, 1)));
 }
 
 // U = (1 / sqrt(max(V, f(eps1Sq)))) * g
@@ -553,7 +535,6 @@ export function adafactor(
   p: usize, g: usize, v: usize, po: usize, vo: usize, n: u32,
   maximize: u32, w_: f32, rho_: f32, eps1Sq_: f32, eps2_: f32, d_: f32, scale_: f32,
 ): void {
-  const alpha = adafactorAlpha(p, n, eps2_, rho_);
   const sign = signOf(maximize);
   const low = abs<f32>(w_) < 0.5;
   const w = S(w_);
@@ -561,15 +542,22 @@ export function adafactor(
   const floor = S(eps1Sq_);
   const ve = vecEnd(n);
   const e = end(n);
-  let acc = f64x2.splat(0);
+  let uu = f64x2.splat(0);
+  let pp = f64x2.splat(0);
   let i: usize = 0;
-  for (; i < ve; i += 16) acc = f64x2.add(acc, sq2(adafactorAt(i, false, g, v, po, vo, sign, w, c, low, floor)));
-  let uSq = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; i < ve; i += 16) {
+    pp = f64x2.add(pp, sq2(ld(p + i, false)));
+    uu = f64x2.add(uu, sq2(adafactorAt(i, false, g, v, po, vo, sign, w, c, low, floor)));
+  }
+  let uSq = lanes(uu);
+  let pSq = lanes(pp);
   for (; i < e; i += 4) {
+    const x = <f64>load<f32>(p + i);
     const u = <f64>f32x4.extract_lane(adafactorAt(i, true, g, v, po, vo, sign, w, c, low, floor), 0);
+    pSq += x * x;
     uSq += u * u;
   }
-  adafactorApply(p, po, n, uSq, alpha, d_, scale_);
+  adafactorApply(p, po, n, uSq, pSq, eps2_, rho_, d_, scale_);
 }
 
 @inline function adafactorAt(i: usize, t: bool, g: usize, v: usize, po: usize, vo: usize, sign: v128, w: v128, c: v128, low: bool, floor: v128): v128 {
@@ -589,21 +577,18 @@ export function adafactorFactored(
   p: usize, g: usize, rv: usize, cv: usize, po: usize, rvo: usize, cvo: usize, batch: u32, rows: u32, cols: u32,
   maximize: u32, w_: f32, rho_: f32, eps1_: f32, eps1Sq_: f32, eps2_: f32, d_: f32, scale_: f32,
 ): void {
-  const n = batch * rows * cols;
-  const alpha = adafactorAlpha(p, n, eps2_, rho_);
   const low = abs<f32>(w_) < 0.5;
   const c_ = <f32>1 - w_;
-  const rowBytes = <usize>cols << 2;
-  const matBytes = <usize>rows * rowBytes;
-  let uSq: f64 = 0;
+  const matBytes = <usize>rows * cols << 2;
+  let sums = f64x2.splat(0); // Σ U², Σ p²
   for (let b: u32 = 0; b < batch; b++) {
     const at = <usize>b * matBytes;
     const r = <usize>b * rows << 2;
     const k = <usize>b * cols << 2;
     const rowMean = max<f32>(adafactorFactors(g + at, rv + r, cv + k, po + at, rvo + r, cvo + k, rows, cols, w_, c_, low), eps1_);
-    uSq += adafactorFactoredU(g + at, rvo + r, cvo + k, po + at, rows, cols, signOf(maximize), S(rowMean), S(eps1Sq_));
+    sums = f64x2.add(sums, adafactorFactoredU(p + at, g + at, rvo + r, cvo + k, po + at, rows, cols, signOf(maximize), S(rowMean), S(eps1Sq_)));
   }
-  adafactorApply(p, po, n, uSq, alpha, d_, scale_);
+  adafactorApply(p, po, batch * rows * cols, f64x2.extract_lane(sums, 0), f64x2.extract_lane(sums, 1), eps2_, rho_, d_, scale_);
 }
 
 // One matrix's new factors, rowVar'[i] = lerp(rowVar[i], Σ_j g²/cols, w) and
@@ -625,12 +610,12 @@ export function adafactorFactored(
       const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(sq, sq, 2, 3, 0, 1));
       acc = f64x2.add(acc, f64x2.add(lo, hi));
       if (sums) {
-        const s = scratch + (j << 1); // column j/4 sums at byte 2j, as an f64
+        const s = scratch + (j << 1); // column j/4's sum at byte 2j, as an f64
         v128.store(s, f64x2.add(v128.load(s, 0, 4), lo), 0, 4);
         v128.store(s + 16, f64x2.add(v128.load(s + 16, 0, 4), hi), 0, 4);
       }
     }
-    let rowSum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    let rowSum = lanes(acc);
     for (; j < e; j += 4) {
       const x = load<f32>(gr + j);
       const sq = <f64>(x * x);
@@ -658,24 +643,30 @@ export function adafactorFactored(
 }
 
 // U[i,j] = (1 / sqrt(max((rowVar'[i] * colVar'[j]) / rowMean, f(eps1Sq)))) * g[i,j]
-// into the param output; returns Σ U².
-@inline function adafactorFactoredU(g: usize, rvo: usize, cvo: usize, po: usize, rows: u32, cols: u32, sign: v128, mean: v128, floor: v128): f64 {
+// into the param output; returns Σ U² and Σ p² as the lanes of an f64x2.
+@inline function adafactorFactoredU(p: usize, g: usize, rvo: usize, cvo: usize, po: usize, rows: u32, cols: u32, sign: v128, mean: v128, floor: v128): v128 {
   const ve = vecEnd(cols);
   const e = end(cols);
+  let uu = f64x2.splat(0);
+  let pp = f64x2.splat(0);
   let uSq: f64 = 0;
+  let pSq: f64 = 0;
   for (let i: u32 = 0; i < rows; i++) {
     const at = <usize>i * (<usize>cols << 2);
     const r = S(load<f32>(rvo + (<usize>i << 2)));
-    let acc = f64x2.splat(0);
     let j: usize = 0;
-    for (; j < ve; j += 16) acc = f64x2.add(acc, sq2(factoredAt(j, false, g + at, cvo, po + at, sign, r, mean, floor)));
-    uSq += f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+    for (; j < ve; j += 16) {
+      pp = f64x2.add(pp, sq2(ld(p + at + j, false)));
+      uu = f64x2.add(uu, sq2(factoredAt(j, false, g + at, cvo, po + at, sign, r, mean, floor)));
+    }
     for (; j < e; j += 4) {
+      const x = <f64>load<f32>(p + at + j);
       const u = <f64>f32x4.extract_lane(factoredAt(j, true, g + at, cvo, po + at, sign, r, mean, floor), 0);
+      pSq += x * x;
       uSq += u * u;
     }
   }
-  return uSq;
+  return f64x2.replace_lane(f64x2.splat(uSq + lanes(uu)), 1, pSq + lanes(pp));
 }
 
 @inline function factoredAt(j: usize, t: bool, g: usize, cvo: usize, po: usize, sign: v128, r: v128, mean: v128, floor: v128): v128 {
@@ -702,7 +693,7 @@ export function muonMomentum(g: usize, b: usize, bo: usize, uo: usize, n: u32, w
   let acc = f64x2.splat(0);
   let i: usize = 0;
   for (; i < ve; i += 16) acc = f64x2.add(acc, sq2(muonAt(i, false, g, b, bo, uo, w1, c1, low1, w2, c2, low2, nest)));
-  let sq = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  let sq = lanes(acc);
   for (; i < e; i += 4) {
     const u = <f64>f32x4.extract_lane(muonAt(i, true, g, b, bo, uo, w1, c1, low1, w2, c2, low2, nest), 0);
     sq += u * u;
