@@ -122,16 +122,19 @@ describe('webgpu optim kernels: command stream and registration (lavapipe)', () 
 
   const adafactorAttrs = { maximize: false, oneMinusBeta2: 0.2, rho: 0.01, eps1: 1e-30, eps1Sq: 1e-60, eps2: 1e-3, d: 1, paramScale: 0.99 };
 
-  it('factored Adafactor over more than 65535 rows (a 2-D grid of row workgroups) equals its fallback', async () => {
-    const [rows, cols] = [66_000, 64];
+  it('factored Adafactor on 66000-row columns, and on over 65535 matrices (a 2-D grid of workgroups for their means), equals its fallback', async () => {
+    const shapes = [[66_000, 64], [70_000, 64, 1]];
     const report = await assertKernelMatchesFallback(fusedOps.adafactorFactoredStep, {
       backend: 'webgpu',
-      runs: 1,
-      generate: (rng) => {
-        const positive = (shape: number[]) => tf.tidy(() => tf.add(tf.square(randomTensor(rng, shape, 0.1)), 1e-4));
-        return { inputs: { param: randomTensor(rng, [rows, cols]), grad: randomTensor(rng, [rows, cols]), rowVar: positive([rows, 1]), colVar: positive([1, cols]) }, attrs: adafactorAttrs };
+      runs: shapes.length,
+      generate: (rng, run) => {
+        const shape = shapes[run];
+        const positive = (s: number[]) => tf.tidy(() => tf.add(tf.square(randomTensor(rng, s, 0.1)), 1e-4));
+        const [row, col] = [[...shape.slice(0, -1), 1], [...shape.slice(0, -2), 1, shape[shape.length - 1]]];
+        return { inputs: { param: randomTensor(rng, shape), grad: randomTensor(rng, shape), rowVar: positive(row), colVar: positive(col) }, attrs: adafactorAttrs };
       },
     });
+    expect(report.runs).toBe(2);
     expect(report.mismatches).toEqual([]);
   });
 

@@ -1,27 +1,37 @@
 // Adafactor's kernels: the update is clipped by RMS(U) and scaled by RMS(p), two
-// sums over the whole tensor, so the last dispatch of each op sums per-workgroup
-// partials (reduce.ts) and applies p' = p·paramScale − U·α/max(RMS(U)/d, 1), with U
-// kept in the new param's buffer until then.
-//  AdafactorStep (rank ≤ 1), 2 dispatches: v', U and the partials of Σp², ΣU²; apply.
-//  AdafactorFactoredStep ([..., R, C], a batch of matrices), 4 dispatches:
-//   1. factors: row sums of g² (a workgroup per row, or an invocation per row when
-//      rows are short) and column sums (an invocation per column, looping over the
-//      rows: neighbours read neighbours), each lerped into its factor;
+// sums over the whole tensor: one workgroup sums the update pass's partials
+// (reduce.ts), and the last dispatch applies p' = p·paramScale − U·α/max(RMS(U)/d, 1),
+// with U kept in the new param's buffer until then.
+//  AdafactorStep (rank ≤ 1), 3 dispatches: v', U and the partials of Σp², ΣU²; totals; apply.
+//  AdafactorFactoredStep ([..., R, C], a batch of matrices), 5 dispatches:
+//   1. factors: row sums of g² (an invocation per row, or a workgroup per row when
+//      rows are very long) and column sums (an invocation per column, looping over
+//      the rows: neighbours read neighbours), each lerped into its factor;
 //   2. the mean of rowVar' per matrix (a workgroup or an invocation per matrix);
-//   3. V, U and the partials of Σp², ΣU²;  4. apply.
+//   3. V, U and the partials of Σp², ΣU²;  4. totals;  5. apply.
 // Every dispatch binds at most 7 storage buffers.
 import { fusedOps, type AttrsOf } from '@descent/core';
 import { WORKGROUP, bindings, scalarUniforms, uniformStruct } from './elementwise.js';
 import { grid } from './pipeline.js';
-import { ENTRY, GRID_STRIDE, type KernelFor, lerp, lerpWeight, readTotals, runPass, sharedSums, strideGroups, shapesOf, treeSum, writePartials } from './reduce.js';
+import { ENTRY, GRID_STRIDE, type KernelFor, lerp, lerpWeight, newPartials, readTotals, runPass, sharedSums, strideGroups, shapesOf, sumPartials, treeSum, writePartials } from './reduce.js';
 import { checkBackend, gpuBuffer, newOutput, type ProgramUniform, type WebGPUBackendLike } from '../tfjs-webgpu.js';
 
 const STEP = fusedOps.AdafactorStep;
 const FACTORED = fusedOps.AdafactorFactoredStep;
 type Attrs = AttrsOf<typeof STEP>;
 
-/** Rows (or matrices) shorter than this are summed by one invocation each, longer ones by a workgroup. */
-const SHORT = 64;
+/**
+ * A matrix's row factor with this many rows or more is averaged by a workgroup, a
+ * shorter one by an invocation (a workgroup per matrix costs little: matrices are few).
+ */
+const MEAN_WORKGROUP_ROWS = 64;
+/**
+ * Rows this long or longer are summed by a workgroup each (coalesced reads), shorter
+ * ones by an invocation each: rows are many, and a workgroup barrier is costly on
+ * lavapipe (a shader with one runs as coroutines; per-workgroup row sums made a
+ * 784×256 step 2.2× slower there, and 3162×3162 1.2×).
+ */
+const ROW_WORKGROUP_COLS = 4096;
 
 const ATTRS = ['oneMinusBeta2', 'rho', 'eps1', 'eps1Sq', 'eps2', 'd', 'paramScale'] as const;
 // One uniform struct for every dispatch of both ops (the factored sizes are 0 for AdafactorStep).
@@ -66,7 +76,6 @@ const lerpBeta = (low: boolean, s: string, e: string) => lerp(low, s, e, 'f.oneM
 function updatePass(inputs: readonly string[], outputs: readonly string[], maximize: boolean, variance: string): string {
   return `${UNIFORMS}
 ${bindings(inputs, [...outputs, 'partials'])}
-${sharedSums(2)}
 
 ${ENTRY}
   var sp = 0.0;
@@ -95,8 +104,7 @@ const stepShader = (maximize: boolean, low: boolean) =>
 /** The last dispatch of both ops: α from Σp², the clip from ΣU², and the new param. */
 function applyShader(): string {
   return `${UNIFORMS}
-${bindings(['param', 'partials'], ['param'])}
-${sharedSums(2)}
+${bindings(['param', 'totals'], ['param'])}
 
 ${ENTRY}
 ${readTotals(2)}
@@ -220,14 +228,15 @@ export const adafactorKernel: KernelFor<typeof STEP> = ({ inputs, attrs, backend
   const [param, variance] = STEP.outputs.map(() => newOutput(be, shape));
   const groups = strideGroups(n);
   // Scratch for the partial sums: disposed after recording, it lives until the submit.
-  const partials = newOutput(be, [2 * groups]);
+  const partials = newPartials(be, 2, groups);
   const u = uniforms(STEP.name, { n, groups }, attrs);
   const low = lerpWeight(attrs.oneMinusBeta2).low;
   const name = `Descent${STEP.name}`;
   const [maximize, wg] = [attrs.maximize, [groups, 1] as const];
   runPass(be, name, { key: `moments[maximize=${+maximize},low=${+low}]`, code: stepShader(maximize, low), outputs: [param, variance, partials], inputs: ins, workgroups: wg }, u);
-  runPass(be, name, { key: 'apply', code: applyShader(), outputs: [param], inputs: [ins[0], partials], workgroups: wg }, u);
-  be.disposeData(partials.dataId);
+  const totals = sumPartials(be, name, partials, 2, groups);
+  runPass(be, name, { key: 'apply', code: applyShader(), outputs: [param], inputs: [ins[0], totals], workgroups: wg }, u);
+  for (const t of [partials, totals]) be.disposeData(t.dataId);
   return { param, variance };
 };
 
@@ -247,14 +256,14 @@ export const adafactorFactoredKernel: KernelFor<typeof FACTORED> = ({ inputs, at
   const rowVar = newOutput(be, shapes.rowVar);
   const colVar = newOutput(be, shapes.colVar);
   const groups = strideGroups(n);
-  const wideRows = cols >= SHORT;
-  const wideMeans = rows >= SHORT;
+  const wideRows = cols >= ROW_WORKGROUP_COLS;
+  const wideMeans = rows >= MEAN_WORKGROUP_ROWS;
   const rowGroups = wideRows ? batch * rows : Math.ceil((batch * rows) / WORKGROUP);
   const factorGroups = rowGroups + Math.ceil((batch * cols) / WORKGROUP);
   const meanGroups = wideMeans ? batch : Math.ceil(batch / WORKGROUP);
-  // Scratch: the per-matrix means, and the partial sums; disposed after recording, they live until the submit.
+  // Scratch: the per-matrix means and the partial sums; disposed after recording, they live until the submit.
   const means = newOutput(be, [batch]);
-  const partials = newOutput(be, [2 * groups]);
+  const partials = newPartials(be, 2, groups);
   const u = uniforms(FACTORED.name, { n, groups, rows, cols, batch, rowGroups, factorGroups, meanGroups }, attrs);
   const low = lerpWeight(attrs.oneMinusBeta2).low;
   const maximize = attrs.maximize;
@@ -263,8 +272,8 @@ export const adafactorFactoredKernel: KernelFor<typeof FACTORED> = ({ inputs, at
   runPass(be, name, { key: `factors[wideRows=${+wideRows},low=${+low}]`, code: factorsShader(wideRows, low), outputs: [rowVar, colVar], inputs: [gIn, rIn, cIn], workgroups: grid(factorGroups) }, u);
   runPass(be, name, { key: `means[wide=${+wideMeans}]`, code: meansShader(wideMeans), outputs: [means], inputs: [rowVar], workgroups: grid(meanGroups) }, u);
   runPass(be, name, { key: `update[maximize=${+maximize}]`, code: factoredUpdateShader(maximize), outputs: [param, partials], inputs: [pIn, gIn, rowVar, colVar, means], workgroups: [groups, 1] }, u);
-  runPass(be, name, { key: 'apply', code: applyShader(), outputs: [param], inputs: [pIn, partials], workgroups: [groups, 1] }, u);
-  be.disposeData(means.dataId);
-  be.disposeData(partials.dataId);
+  const totals = sumPartials(be, name, partials, 2, groups);
+  runPass(be, name, { key: 'apply', code: applyShader(), outputs: [param], inputs: [pIn, totals], workgroups: [groups, 1] }, u);
+  for (const t of [means, partials, totals]) be.disposeData(t.dataId);
   return { param, rowVar, colVar };
 };

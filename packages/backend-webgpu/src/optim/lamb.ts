@@ -1,14 +1,12 @@
 // LambStep: the trust ratio needs ‖p‖ and ‖u‖ over the whole parameter, so with
-// `adapt` it takes two dispatches in the same compute pass. The first computes the
-// moments and the raw update u (kept in the new param's buffer) and per-workgroup
-// partial sums of p² and u²; the second sums the partials in every workgroup and
-// applies p' = p - lr (r u). Without `adapt` the first dispatch writes p' itself.
-// Both use reduce.ts's grid-stride loop over at most MAX_GROUPS workgroups, so the
-// second dispatch reduces at most MAX_GROUPS partials, one per invocation.
+// `adapt` it takes three dispatches in the same compute pass. The first computes the
+// moments and the raw update u (kept in the new param's buffer) and partial sums of
+// p² and u²; one workgroup sums those (reduce.ts); the last applies p' = p - lr (r u).
+// Without `adapt` the first dispatch writes p' itself.
 import type * as tf from '@tensorflow/tfjs-core';
 import { fusedOps, type FusedKernelFunc } from '@descent/core';
 import { bindings, flagKey, scalarUniforms, uniformStruct } from './elementwise.js';
-import { ENTRY, GRID_STRIDE, readTotals, runPass, sharedSums, strideGroups, writePartials } from './reduce.js';
+import { ENTRY, GRID_STRIDE, newPartials, readTotals, runPass, strideGroups, sumPartials, writePartials } from './reduce.js';
 import { checkBackend, gpuBuffer, newOutput, type ProgramUniform } from '../tfjs-webgpu.js';
 
 const LAMB = fusedOps.LambStep;
@@ -16,14 +14,13 @@ const INPUTS = LAMB.inputs;
 const OUTPUTS = LAMB.outputs;
 const SCALARS = ['lr', 'beta1', 'beta3', 'beta2', 'oneMinusBeta2', 'eps', 'biasCorrection1', 'biasCorrection2Sqrt', 'weightDecay'] as const;
 const HEADER = ['n: u32', 'groups: u32'];
-/** Storage buffers of the first dispatch: the inputs, the outputs and the partial sums. */
+/** Storage buffers of the first dispatch: the inputs, the outputs and the partial sums (the others bind at most 3). */
 export const LAMB_STORAGE_BUFFERS = INPUTS.length + OUTPUTS.length + 1;
 
 function momentsShader(adapt: boolean, decay: boolean): string {
   const outputs = adapt ? [...OUTPUTS, 'partials'] : OUTPUTS;
   return `${uniformStruct(HEADER, SCALARS)}
 ${bindings(INPUTS, outputs)}
-${sharedSums(2)}
 
 ${ENTRY}
   let div = gradDivisor[0];
@@ -47,8 +44,7 @@ ${adapt ? writePartials(['w', 'n']) : ''}
 
 function applyShader(trustClip: boolean): string {
   return `${uniformStruct(HEADER, SCALARS)}
-${bindings(['param', 'partials'], ['param'])}
-${sharedSums(2)}
+${bindings(['param', 'totals'], ['param'])}
 
 ${ENTRY}
 ${readTotals(2)}
@@ -82,7 +78,7 @@ export const lambKernel: LambKernel = ({ inputs, attrs, backend }) => {
   const groups = strideGroups(n);
   // Scratch for the partial sums: a backend tensor disposed right after the
   // dispatches, so it lives until the command buffer is submitted.
-  const partials = adapt ? newOutput(be, [2 * groups]) : undefined;
+  const partials = adapt ? newPartials(be, 2, groups) : undefined;
   const uniforms: ProgramUniform[] = [
     { type: 'uint32', data: [n] },
     { type: 'uint32', data: [groups] },
@@ -93,8 +89,9 @@ export const lambKernel: LambKernel = ({ inputs, attrs, backend }) => {
   const written = partials ? [...outs, partials] : outs;
   runPass(be, name, { key: `moments[${flagKey({ adapt, decay })}]`, code: momentsShader(adapt, decay), outputs: written, inputs: ins, workgroups: [groups, 1] }, uniforms);
   if (partials) {
-    runPass(be, name, { key: `apply[trustClip=${trustClip ? 1 : 0}]`, code: applyShader(trustClip), outputs: [outs[0]], inputs: [ins[0], partials], workgroups: [groups, 1] }, uniforms);
-    be.disposeData(partials.dataId);
+    const totals = sumPartials(be, name, partials, 2, groups);
+    runPass(be, name, { key: `apply[trustClip=${trustClip ? 1 : 0}]`, code: applyShader(trustClip), outputs: [outs[0]], inputs: [ins[0], totals], workgroups: [groups, 1] }, uniforms);
+    for (const t of [partials, totals]) be.disposeData(t.dataId);
   }
   return named(outs);
 };

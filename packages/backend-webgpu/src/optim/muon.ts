@@ -1,18 +1,18 @@
 // MuonMomentum: the momentum lerp (and Nesterov's) is elementwise, but the update
-// is divided by its Frobenius norm, so it takes two dispatches in one compute
-// pass: the first writes the new buffer, the raw update and per-workgroup sums of
-// its squares; the second sums the partials in every workgroup and divides.
+// is divided by its Frobenius norm, so it takes three dispatches in one compute
+// pass: the first writes the new buffer, the raw update and partial sums of its
+// squares; one workgroup sums those (reduce.ts); the last divides.
 // MuonApply is elementwise (ops.ts).
 import { fusedOps } from '@descent/core';
 import { bindings, scalarUniforms, uniformStruct } from './elementwise.js';
-import { ENTRY, GRID_STRIDE, type KernelFor, lerp, lerpWeight, readTotals, runPass, shapesOf, sharedSums, strideGroups, writePartials } from './reduce.js';
+import { ENTRY, GRID_STRIDE, type KernelFor, lerp, lerpWeight, readTotals, newPartials, runPass, shapesOf, strideGroups, sumPartials, writePartials } from './reduce.js';
 import { checkBackend, gpuBuffer, newOutput, type ProgramUniform } from '../tfjs-webgpu.js';
 
 const OP = fusedOps.MuonMomentum;
 const NAME = `Descent${OP.name}`;
 const SCALARS = ['oneMinusMomentum', 'momentum', 'eps', 'bufComplement', 'gradComplement'] as const;
 const HEADER = ['n: u32', 'groups: u32'];
-/** Storage buffers of the first dispatch: the inputs, the outputs and the partial sums (the second binds 2). */
+/** Storage buffers of the first dispatch: the inputs, the outputs and the partial sums (the others bind 2). */
 export const MUON_MOMENTUM_STORAGE_BUFFERS = OP.inputs.length + OP.outputs.length + 1;
 
 interface Flags {
@@ -25,7 +25,6 @@ interface Flags {
 function momentumShader(fl: Flags): string {
   return `${uniformStruct(HEADER, SCALARS)}
 ${bindings(OP.inputs, [...OP.outputs, 'partials'])}
-${sharedSums(1)}
 
 ${ENTRY}
   var sq = 0.0;
@@ -45,8 +44,7 @@ ${writePartials(['sq'])}
 
 function normalizeShader(): string {
   return `${uniformStruct(HEADER, SCALARS)}
-${bindings(['partials'], ['update'])}
-${sharedSums(1)}
+${bindings(['totals'], ['update'])}
 
 ${ENTRY}
 ${readTotals(1)}
@@ -68,7 +66,7 @@ export const muonMomentumKernel: KernelFor<typeof OP> = ({ inputs, attrs, backen
   const [momentumBuffer, update] = OP.outputs.map(() => newOutput(be, shape));
   const groups = strideGroups(n);
   // Scratch for the partial sums: disposed after recording, it lives until the submit.
-  const partials = newOutput(be, [groups]);
+  const partials = newPartials(be, 1, groups);
   const toBuf = lerpWeight(attrs.oneMinusMomentum);
   const toGrad = lerpWeight(attrs.momentum);
   const fl: Flags = { nesterov: attrs.nesterov === true, bufLow: toBuf.low, gradLow: toGrad.low };
@@ -82,7 +80,8 @@ export const muonMomentumKernel: KernelFor<typeof OP> = ({ inputs, attrs, backen
   ];
   const key = `moments[nesterov=${+fl.nesterov},bufLow=${+fl.bufLow},gradLow=${+fl.gradLow}]`;
   runPass(be, NAME, { key, code: momentumShader(fl), outputs: [momentumBuffer, update, partials], inputs: ins, workgroups: [groups, 1] }, uniforms);
-  runPass(be, NAME, { key: 'normalize', code: normalizeShader(), outputs: [update], inputs: [partials], workgroups: [groups, 1] }, uniforms);
-  be.disposeData(partials.dataId);
+  const totals = sumPartials(be, NAME, partials, 1, groups);
+  runPass(be, NAME, { key: 'normalize', code: normalizeShader(), outputs: [update], inputs: [totals], workgroups: [groups, 1] }, uniforms);
+  for (const t of [partials, totals]) be.disposeData(t.dataId);
   return { momentumBuffer, update };
 };

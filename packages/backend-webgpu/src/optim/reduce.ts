@@ -1,17 +1,20 @@
 // The pieces the optim kernels with global reductions share (LAMB, Adafactor,
-// Muon): a grid-stride loop over at most MAX_GROUPS workgroups whose partial sums
-// go to a scratch tensor, a later dispatch that sums the partials in every
-// workgroup, torch's lerp, and recording a dispatch with its pipeline.
+// Muon): a grid-stride loop over at most MAX_GROUPS workgroups in which every
+// invocation writes its partial sums to a scratch tensor, one workgroup that sums
+// those into totals, torch's lerp, and recording a dispatch with its pipeline.
+// The big passes have no workgroupBarrier: lavapipe (llvmpipe) runs a shader with
+// barriers as coroutines, and a tree reduction in each of 256 workgroups made a
+// 200k-element Muon momentum 3× slower than its composite fallback.
 import type * as tf from '@tensorflow/tfjs-core';
 import { DescentError, declaredShape, type FusedKernelFunc, type FusedOpDeclaration } from '@descent/core';
-import { WORKGROUP } from './elementwise.js';
+import { WORKGROUP, bindings, uniformStruct } from './elementwise.js';
 import { getPipeline, makeBindGroup } from './pipeline.js';
-import { recordDispatch, type ProgramUniform, type WebGPUBackendLike } from '../tfjs-webgpu.js';
+import { newOutput, recordDispatch, type ProgramUniform, type WebGPUBackendLike } from '../tfjs-webgpu.js';
 
 /** A kernel typed by its declaration: inputs, outputs and attributes by name. */
 export type KernelFor<D> = D extends FusedOpDeclaration<infer I, infer O, infer A> ? FusedKernelFunc<I, O, A> : never;
 
-/** At most this many workgroups write partial sums: the last dispatch reduces them one per invocation. */
+/** At most this many workgroups in a grid-stride loop: the one workgroup of sumPartials sums MAX_GROUPS partials an invocation. */
 export const MAX_GROUPS = WORKGROUP;
 
 /** Workgroups of a grid-stride loop over `n` elements. */
@@ -41,25 +44,54 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec
 /** The grid-stride loop over `f.n` elements in `f.groups` workgroups (a 1-D dispatch). */
 export const GRID_STRIDE = `for (var i = wg.x * ${WORKGROUP}u + li; i < f.n; i = i + f.groups * ${WORKGROUP}u)`;
 
-/** After a grid-stride loop: the workgroup's sums of the local `values` to `out_partials[k * wg.x + m]`. */
+/** After a grid-stride loop: the invocation's sums `values` to `out_partials[k * invocation + m]`. */
 export function writePartials(values: readonly string[]): string {
   const k = values.length;
-  return `${values.map((v, m) => `  sum${m}[li] = ${v};`).join('\n')}
-${treeSum(k)}
-  if (li == 0u) {
-${values.map((_, m) => `    out_partials[${k}u * wg.x + ${m}u] = sum${m}[0];`).join('\n')}
-  }`;
+  return `  let slot = ${k}u * (wg.x * ${WORKGROUP}u + li);
+${values.map((v, m) => `  out_partials[slot + ${m}u] = ${v};`).join('\n')}`;
 }
 
-/** In the last dispatch: the `k` totals of every workgroup's partials, as `total0`..`total{k-1}`, in every workgroup. */
+/** The totals of sumPartials as `total0`..`total{k-1}` (bind `totals` as an input). */
 export function readTotals(k: number): string {
+  return Array.from({ length: k }, (_, m) => `  let total${m} = totals[${m}u];`).join('\n');
+}
+
+function totalsShader(k: number): string {
   const ms = Array.from({ length: k }, (_, m) => m);
-  return `${ms.map((m) => `  sum${m}[li] = 0.0;`).join('\n')}
-  if (li < f.groups) {
-${ms.map((m) => `    sum${m}[li] = partials[${k}u * li + ${m}u];`).join('\n')}
+  return `${uniformStruct(['count: u32'], [])}
+${bindings(['partials'], ['totals'])}
+${sharedSums(k)}
+
+${ENTRY}
+${ms.map((m) => `  var a${m} = 0.0;`).join('\n')}
+  for (var j = li; j < f.count; j = j + ${WORKGROUP}u) {
+${ms.map((m) => `    a${m} = a${m} + partials[${k}u * j + ${m}u];`).join('\n')}
   }
+${ms.map((m) => `  sum${m}[li] = a${m};`).join('\n')}
 ${treeSum(k)}
-${ms.map((m) => `  let total${m} = sum${m}[0];`).join('\n')}`;
+  if (li == 0u) {
+${ms.map((m) => `    out_totals[${m}u] = sum${m}[0];`).join('\n')}
+  }
+}
+`;
+}
+
+/** Scratch for `k` partial sums per invocation of `groups` workgroups. */
+export const newPartials = (be: WebGPUBackendLike, k: number, groups: number): tf.TensorInfo => newOutput(be, [k * groups * WORKGROUP]);
+
+/**
+ * Records one workgroup that sums `partials` (`k` per invocation of `groups`
+ * workgroups) into a new `[k]` scratch tensor of totals, which the caller disposes
+ * after its last dispatch (it then lives until the submit), as it does `partials`.
+ */
+export function sumPartials(be: WebGPUBackendLike, kernelName: string, partials: tf.TensorInfo, k: number, groups: number): tf.TensorInfo {
+  const totals = newOutput(be, [k]);
+  const uniforms: ProgramUniform[] = [
+    { type: 'uint32', data: [groups * WORKGROUP] },
+    { type: 'float32', data: [1] },
+  ];
+  runPass(be, kernelName, { key: `totals[${k}]`, code: totalsShader(k), outputs: [totals], inputs: [partials], workgroups: [1, 1] }, uniforms);
+  return totals;
 }
 
 /**
