@@ -17,16 +17,20 @@ registerAdapter('webgpu', webgpuAdapter);
 type Generate = KernelCase['generate'];
 
 /**
- * kernelCases' inputs are 1-D with 1 to 97 elements. From `run >= from` on, each
- * input (not LAMB's scalar divisor) is tiled into a random 2-D or 3-D shape of
- * 256 to 70k elements (a multiple of 4 on even runs) and jittered by a factor in [0.5, 1.5] (signs kept, so
- * second moments stay positive): several workgroups, LAMB's grid-stride loop.
+ * kernelCases' inputs have 1 to 97 elements (1-D, or a matrix up to 13×13). From
+ * `run >= from` on, each input that shares the first input's shape (not LAMB's
+ * scalar divisor) is tiled into a random 2-D or 3-D shape of 256 to 70k elements
+ * (a multiple of 4 on even runs) and jittered by a factor in [0.5, 1.5] (signs
+ * kept, so second moments stay positive): several workgroups, the grid-stride
+ * loops. Adafactor's factored op, whose factors have their own shapes, gets
+ * FACTORED_SHAPES instead.
  */
-function reshaped(generate: Generate, from: number): Generate {
+function reshaped(op: KernelCase['op'], generate: Generate, from: number): Generate {
+  if (op.name === 'AdafactorFactoredStep') return factoredShapes(generate, from);
   return (rng: Generator, run: number) => {
     const made = generate(rng, run);
     if (run < from) return made;
-    const n = made.inputs.param.size;
+    const n = made.inputs[op.inputs[0]].size;
     // An even run's size is a multiple of 4 (the kernels' vec4 path); an odd run's need not be.
     const reps = (run % 2 === 0 ? 4 : 1) * Math.ceil((256 + rng.randint(70_000)) / n / (run % 2 === 0 ? 4 : 1));
     const seed = rng.randint(1 << 30);
@@ -37,12 +41,35 @@ function reshaped(generate: Generate, from: number): Generate {
         continue;
       }
       inputs[name] = tf.tidy(() => {
-        const tiled = tf.tile(t, [reps]);
+        const tiled = tf.tile(tf.reshape(t, [-1]), [reps]);
         const jitter = tf.randomUniform([reps * n], 0.5, 1.5, 'float32', seed);
         return tf.reshape(tf.mul(tiled, jitter), run % 2 === 0 ? [reps, n] : [reps, 1, n]);
       });
       t.dispose();
     }
+    return { inputs, attrs: made.attrs };
+  };
+}
+
+/**
+ * [..., rows, cols] shapes for AdafactorFactoredStep's runs 64-71: past 65536
+ * elements (300×257: the grid-stride loops go round), batches, and rows and
+ * matrices on both sides of the kernel's switch between an invocation and a workgroup per sum (64).
+ */
+const FACTORED_SHAPES = [[300, 257], [3, 40, 130], [2, 2, 100, 9], [5000, 3], [8, 64, 64], [1, 63, 1000], [257, 1], [1, 4099]];
+
+/** From `run >= from` on, fresh inputs of FACTORED_SHAPES (param and grad normal, factors positive) with the run's attrs. */
+function factoredShapes(generate: Generate, from: number): Generate {
+  return (rng: Generator, run: number) => {
+    const made = generate(rng, run);
+    if (run < from) return made;
+    const shape = FACTORED_SHAPES[(run - from) % FACTORED_SHAPES.length];
+    const row = [...shape.slice(0, -1), 1];
+    const col = [...shape.slice(0, -2), 1, shape[shape.length - 1]];
+    const seed = () => rng.randint(1 << 30);
+    const positive = (s: number[]) => tf.tidy(() => tf.add(tf.mul(tf.square(tf.randomNormal(s, 0, 1, 'float32', seed())), 0.01), 1e-4));
+    const inputs = { param: tf.randomNormal(shape, 0, 1, 'float32', seed()), grad: tf.randomNormal(shape, 0, 1, 'float32', seed()), rowVar: positive(row), colVar: positive(col) };
+    tf.dispose(Object.values(made.inputs));
     return { inputs, attrs: made.attrs };
   };
 }
@@ -99,7 +126,13 @@ const OPTIMIZERS: Array<[string, string, Record<string, unknown>]> = [
   ['RadamStep', 'RAdam', { lr: 1e-3 }],
   ['LionStep', 'Lion', { lr: 1e-4, weightDecay: 0.1 }],
   ['LambStep', 'Lamb', { lr: 1e-3, weightDecay: 0.01 }],
+  // AdafactorStep for the 1-D parameter, AdafactorFactoredStep for the others.
+  ['AdafactorFactoredStep', 'Adafactor', { lr: 1e-2, weightDecay: 0.01 }],
+  ['MuonMomentum', 'Muon', { lr: 0.02 }],
 ];
+
+/** The dispatches each kernel with reductions records per parameter (the elementwise ones record 1). */
+const KERNEL_DISPATCHES: Record<string, number> = { AdafactorStep: 2, AdafactorFactoredStep: 4, MuonMomentum: 2, MuonApply: 1 };
 
 export function webgpuOptimSuite(driver: Driver, driverLabel: string): void {
   describe(`@descent/optim on webgpu (${driverLabel})`, () => {
@@ -112,7 +145,7 @@ export function webgpuOptimSuite(driver: Driver, driverLabel: string): void {
 
     it('the adapter registers a kernel for every optim op', () => {
       const names = kernelCases().map((c) => c.op.name);
-      expect(names.length).toBe(15);
+      expect(names.length).toBe(19);
       expect([...webgpuOptimOps].sort()).toEqual([...names].sort());
       expect(webgpuAdapter.capabilities.fusedKernels).toEqual(expect.arrayContaining(names));
       for (const c of kernelCases()) expect(c.op.hasKernel('webgpu'), c.op.name).toBe(true);
@@ -123,7 +156,7 @@ export function webgpuOptimSuite(driver: Driver, driverLabel: string): void {
         it(op.name, async () => {
           // Runs 0-63 cover every flag combination kernelCases draws from the run
           // index, on 1-D inputs; runs 64-71 on larger 2-D and 3-D inputs.
-          const report = await assertKernelMatchesFallback(op, { backend: 'webgpu', runs: 72, seed: 7, generate: reshaped(generate, 64) });
+          const report = await assertKernelMatchesFallback(op, { backend: 'webgpu', runs: 72, seed: 7, generate: reshaped(op, generate, 64) });
           expect(report.runs).toBe(72);
           expect(report.mismatches).toEqual([]);
           expect(report.mutatedInputs).toEqual([]);
@@ -134,7 +167,8 @@ export function webgpuOptimSuite(driver: Driver, driverLabel: string): void {
     describe('one compute dispatch per parameter step, and no leaks', () => {
       for (const [opName, cls, options] of OPTIMIZERS) {
         it(`${cls} ${JSON.stringify(options)} (${opName})`, async () => {
-          const vars = params([[17, 9], [9], [3, 4, 5]]);
+          // Muon takes matrices only.
+          const vars = params(cls === 'Muon' ? [[17, 9], [9, 40]] : [[17, 9], [9], [3, 4, 5]]);
           const Cls = (optim as unknown as Record<string, Ctor>)[cls];
           const opt = new Cls(vars, { ...options, fused: true });
           const grads = [0, 1, 2, 3, 4].map((s) => gradsFor(vars, s));
@@ -155,6 +189,12 @@ export function webgpuOptimSuite(driver: Driver, driverLabel: string): void {
             // Two per parameter (moments and norms, then the trust-ratio update),
             // plus the tfjs ops of the global gradient norm LAMB computes once per step.
             expect(dispatches).toBeGreaterThanOrEqual(2 * vars.length);
+          } else if (cls === 'Adafactor') {
+            // Rank ≥ 2 factored (4 dispatches), the 1-D parameter not (2).
+            expect(dispatches).toBe(vars.reduce((sum, v) => sum + (v.rank >= 2 ? 4 : 2), 0));
+          } else if (cls === 'Muon') {
+            // Momentum and norm (2) and the apply (1) per parameter, around Newton-Schulz's tfjs matmuls.
+            expect(dispatches).toBeGreaterThan(3 * vars.length);
           } else {
             expect(dispatches).toBe(vars.length);
           }
@@ -163,6 +203,22 @@ export function webgpuOptimSuite(driver: Driver, driverLabel: string): void {
           tf.dispose([...vars, ...grads.flatMap((g) => Object.values(g))]);
         });
       }
+
+      it('Adafactor and Muon kernels: their dispatch counts, 1-D and batched factors alike', async () => {
+        const rng = new Generator(5);
+        for (const c of kernelCases().filter((k) => k.op.name.startsWith('Adafactor') || k.op.name.startsWith('Muon'))) {
+          // Run 16 sets bit 4: a scalar AdafactorStep, a batch of matrices for the factored one.
+          for (const run of [0, 16]) {
+            const { inputs, attrs } = c.generate(rng, run);
+            let out: Record<string, tf.Tensor> = {};
+            const count = await countDispatches(() => {
+              out = c.op(inputs, attrs);
+            });
+            expect(count, `${c.op.name} run ${run}`).toBe(KERNEL_DISPATCHES[c.op.name]);
+            tf.dispose([...Object.values(out), ...Object.values(inputs)]);
+          }
+        }
+      });
 
       it('LambStep: two dispatches with the trust ratio, one without', async () => {
         const rng = new Generator(3);

@@ -3,8 +3,9 @@
 // This module imports tfjs-wasm's memory and touches only the tensors whose
 // byte offsets it is given: no data segment, no globals, no allocator, no
 // runtime (a data segment would be copied over tfjs's heap at instantiation).
-// Every pointer is a byte offset of `n` float32 values; inputs are only read,
-// outputs are fresh tensors. Arithmetic is float32 in KERNELS.md's order; wasm
+// Every pointer is a byte offset of `n` float32 values (Adafactor's factors: one
+// per row or column); inputs are only read, outputs are fresh tensors, and the
+// one scratch buffer a kernel needs lives in one of its own outputs. Arithmetic is float32 in KERNELS.md's order; wasm
 // has no FMA, so each product is rounded as in the composite ops. Attributes
 // arrive as f32 parameters, so JS rounds each one once.
 //
@@ -478,4 +479,244 @@ export function lion(p: usize, g: usize, m: usize, po: usize, mo: usize, n: u32,
   const sgn = f32x4.sub(v128.and(f32x4.gt(c, S(0)), one), v128.and(f32x4.lt(c, S(0)), one));
   st(po + i, f32x4.sub(f32x4.mul(ld(p + i, t), scale), f32x4.mul(lr, sgn)), t);
   st(mo + i, f32x4.add(f32x4.mul(mm, b2), f32x4.mul(c2, gg)), t);
+}
+
+// ---------------------------------------------------------------- lerp, RMS
+
+// torch's cpu lerp with a float32 weight w (KERNELS.md): `low` is |w| < 0.5, `c` is f32(1 - w).
+@inline function lerp(s: v128, e: v128, w: v128, c: v128, low: bool): v128 {
+  const diff = f32x4.sub(e, s);
+  return low ? f32x4.add(s, f32x4.mul(diff, w)) : f32x4.sub(e, f32x4.mul(diff, c));
+}
+
+@inline function lerp1(s: f32, e: f32, w: f32, c: f32, low: bool): f32 {
+  const diff = e - s;
+  return low ? s + diff * w : e - diff * c;
+}
+
+// Σ of both lanes of an f64x2.
+@inline function lanes(x: v128): f64 {
+  return f64x2.extract_lane(x, 0) + f64x2.extract_lane(x, 1);
+}
+
+// RMS(x) = sqrt(Σx²) / sqrt(numel), rounded to f32 (a float32 tensor in torch).
+@inline function rmsOf(sumSq: f64, n: u32): f32 {
+  return <f32>(Math.sqrt(sumSq) / Math.sqrt(<f64>n));
+}
+
+// ---------------------------------------------------------------- Adafactor
+
+// KERNELS.md's three passes in two: the moments and the raw update U (kept in
+// the param output) with Σ U² and Σ p² in f64 (α needs RMS(p) only at the end),
+// then the apply.
+
+// p' = p * f(paramScale) - U * (α / max(RMS(U) / f(d), 1)), α = max(RMS(p), f(eps2)) * f(rho), with U in po.
+@inline function adafactorApply(p: usize, po: usize, n: u32, uSq: f64, pSq: f64, eps2_: f32, rho_: f32, d_: f32, scale_: f32): void {
+  const alpha = max<f32>(rmsOf(pSq, n), eps2_) * rho_;
+  scaleSub(p, po, po, n, S(scale_), S(alpha / max<f32>(rmsOf(uSq, n) / d_, 1)));
+}
+
+// po = p * scale - x * c (x may be po itself): the last step of Adafactor and Muon.
+@inline function scaleSub(p: usize, x: usize, po: usize, n: u32, scale: v128, c: v128): void {
+  const ve = vecEnd(n);
+  const e = end(n);
+  let i: usize = 0;
+  for (; i < ve; i += 16) st(po + i, f32x4.sub(f32x4.mul(ld(p + i, false), scale), f32x4.mul(ld(x + i, false), c)), false);
+  for (; i < e; i += 4) st(po + i, f32x4.sub(f32x4.mul(ld(p + i, true), scale), f32x4.mul(ld(x + i, true), c)), true);
+}
+
+// U = (1 / sqrt(max(V, f(eps1Sq)))) * g
+@inline function adafactorU(vhat: v128, g: v128, floor: v128): v128 {
+  return f32x4.mul(f32x4.div(S(1), f32x4.sqrt(f32x4.max(vhat, floor))), g);
+}
+
+// A parameter of rank ≤ 1: the full second moment, v' = lerp(v, g², 1 - β₂ₜ).
+export function adafactor(
+  p: usize, g: usize, v: usize, po: usize, vo: usize, n: u32,
+  maximize: u32, w_: f32, rho_: f32, eps1Sq_: f32, eps2_: f32, d_: f32, scale_: f32,
+): void {
+  const sign = signOf(maximize);
+  const low = abs<f32>(w_) < 0.5;
+  const w = S(w_);
+  const c = S(<f32>1 - w_);
+  const floor = S(eps1Sq_);
+  const ve = vecEnd(n);
+  const e = end(n);
+  let uu = f64x2.splat(0);
+  let pp = f64x2.splat(0);
+  let i: usize = 0;
+  for (; i < ve; i += 16) {
+    pp = f64x2.add(pp, sq2(ld(p + i, false)));
+    uu = f64x2.add(uu, sq2(adafactorAt(i, false, g, v, po, vo, sign, w, c, low, floor)));
+  }
+  let uSq = lanes(uu);
+  let pSq = lanes(pp);
+  for (; i < e; i += 4) {
+    const x = <f64>load<f32>(p + i);
+    const u = <f64>f32x4.extract_lane(adafactorAt(i, true, g, v, po, vo, sign, w, c, low, floor), 0);
+    pSq += x * x;
+    uSq += u * u;
+  }
+  adafactorApply(p, po, n, uSq, pSq, eps2_, rho_, d_, scale_);
+}
+
+@inline function adafactorAt(i: usize, t: bool, g: usize, v: usize, po: usize, vo: usize, sign: v128, w: v128, c: v128, low: bool, floor: v128): v128 {
+  const gg = f32x4.mul(ld(g + i, t), sign);
+  const vn = lerp(ld(v + i, t), f32x4.mul(gg, gg), w, c, low);
+  st(vo + i, vn, t);
+  const u = adafactorU(vn, gg, floor);
+  st(po + i, u, t);
+  return u;
+}
+
+// A parameter of shape [batch..., rows, cols]: per matrix, the row and column
+// factors, then U from their outer product. Column sums of g² accumulate in f64
+// in the matrix's own part of the param output (2·cols of its rows·cols floats,
+// so when rows ≥ 2; one row's column sums are its squares), which U overwrites.
+export function adafactorFactored(
+  p: usize, g: usize, rv: usize, cv: usize, po: usize, rvo: usize, cvo: usize, batch: u32, rows: u32, cols: u32,
+  maximize: u32, w_: f32, rho_: f32, eps1_: f32, eps1Sq_: f32, eps2_: f32, d_: f32, scale_: f32,
+): void {
+  const low = abs<f32>(w_) < 0.5;
+  const c_ = <f32>1 - w_;
+  const matBytes = <usize>rows * cols << 2;
+  let sums = f64x2.splat(0); // Σ U², Σ p²
+  for (let b: u32 = 0; b < batch; b++) {
+    const at = <usize>b * matBytes;
+    const r = <usize>b * rows << 2;
+    const k = <usize>b * cols << 2;
+    const rowMean = max<f32>(adafactorFactors(g + at, rv + r, cv + k, po + at, rvo + r, cvo + k, rows, cols, w_, c_, low), eps1_);
+    sums = f64x2.add(sums, adafactorFactoredU(p + at, g + at, rvo + r, cvo + k, po + at, rows, cols, signOf(maximize), S(rowMean), S(eps1Sq_)));
+  }
+  adafactorApply(p, po, batch * rows * cols, f64x2.extract_lane(sums, 0), f64x2.extract_lane(sums, 1), eps2_, rho_, d_, scale_);
+}
+
+// One matrix's new factors, rowVar'[i] = lerp(rowVar[i], Σ_j g²/cols, w) and
+// colVar'[j] = lerp(colVar[j], Σ_i g²/rows, w); returns mean_i rowVar'[i].
+@inline function adafactorFactors(g: usize, rv: usize, cv: usize, scratch: usize, rvo: usize, cvo: usize, rows: u32, cols: u32, w: f32, c: f32, low: bool): f32 {
+  const sums = rows >= 2;
+  const ve = vecEnd(cols);
+  const e = end(cols);
+  if (sums) memory.fill(scratch, 0, <usize>cols << 3);
+  let rowVarSum: f64 = 0;
+  for (let i: u32 = 0; i < rows; i++) {
+    const gr = g + <usize>i * (<usize>cols << 2);
+    let acc = f64x2.splat(0);
+    let j: usize = 0;
+    for (; j < ve; j += 16) {
+      const x = v128.load(gr + j, 0, 4);
+      const sq = f32x4.mul(x, x);
+      const lo = f64x2.promote_low_f32x4(sq);
+      const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(sq, sq, 2, 3, 0, 1));
+      acc = f64x2.add(acc, f64x2.add(lo, hi));
+      if (sums) {
+        const s = scratch + (j << 1); // column j/4's sum at byte 2j, as an f64
+        v128.store(s, f64x2.add(v128.load(s, 0, 4), lo), 0, 4);
+        v128.store(s + 16, f64x2.add(v128.load(s + 16, 0, 4), hi), 0, 4);
+      }
+    }
+    let rowSum = lanes(acc);
+    for (; j < e; j += 4) {
+      const x = load<f32>(gr + j);
+      const sq = <f64>(x * x);
+      rowSum += sq;
+      if (sums) {
+        const s = scratch + (j << 1);
+        store<f64>(s, load<f64>(s) + sq);
+      }
+    }
+    const at = <usize>i << 2;
+    const r = lerp1(load<f32>(rv + at), <f32>rowSum / <f32>cols, w, c, low);
+    store<f32>(rvo + at, r);
+    rowVarSum += <f64>r;
+  }
+  for (let j: usize = 0; j < e; j += 4) {
+    let colSum: f32 = 0;
+    if (sums) colSum = <f32>load<f64>(scratch + (j << 1));
+    else if (rows == 1) {
+      const x = load<f32>(g + j);
+      colSum = x * x;
+    }
+    store<f32>(cvo + j, lerp1(load<f32>(cv + j), colSum / <f32>rows, w, c, low));
+  }
+  return <f32>rowVarSum / <f32>rows;
+}
+
+// U[i,j] = (1 / sqrt(max((rowVar'[i] * colVar'[j]) / rowMean, f(eps1Sq)))) * g[i,j]
+// into the param output; returns Σ U² and Σ p² as the lanes of an f64x2.
+@inline function adafactorFactoredU(p: usize, g: usize, rvo: usize, cvo: usize, po: usize, rows: u32, cols: u32, sign: v128, mean: v128, floor: v128): v128 {
+  const ve = vecEnd(cols);
+  const e = end(cols);
+  let uu = f64x2.splat(0);
+  let pp = f64x2.splat(0);
+  let uSq: f64 = 0;
+  let pSq: f64 = 0;
+  for (let i: u32 = 0; i < rows; i++) {
+    const at = <usize>i * (<usize>cols << 2);
+    const r = S(load<f32>(rvo + (<usize>i << 2)));
+    let j: usize = 0;
+    for (; j < ve; j += 16) {
+      pp = f64x2.add(pp, sq2(ld(p + at + j, false)));
+      uu = f64x2.add(uu, sq2(factoredAt(j, false, g + at, cvo, po + at, sign, r, mean, floor)));
+    }
+    for (; j < e; j += 4) {
+      const x = <f64>load<f32>(p + at + j);
+      const u = <f64>f32x4.extract_lane(factoredAt(j, true, g + at, cvo, po + at, sign, r, mean, floor), 0);
+      pSq += x * x;
+      uSq += u * u;
+    }
+  }
+  return f64x2.replace_lane(f64x2.splat(uSq + lanes(uu)), 1, pSq + lanes(pp));
+}
+
+@inline function factoredAt(j: usize, t: bool, g: usize, cvo: usize, po: usize, sign: v128, r: v128, mean: v128, floor: v128): v128 {
+  const vhat = f32x4.div(f32x4.mul(r, ld(cvo + j, t)), mean);
+  const u = adafactorU(vhat, f32x4.mul(ld(g + j, t), sign), floor);
+  st(po + j, u, t);
+  return u;
+}
+
+// ---------------------------------------------------------------- Muon
+
+// b' = lerp(b, grad, 1 - μ); u = nesterov ? lerp(grad, b', μ) : b'; update = u / max(‖u‖, f(eps)).
+// Two passes: u (kept in the update output) with Σu² in f64, then the division.
+export function muonMomentum(g: usize, b: usize, bo: usize, uo: usize, n: u32, w1_: f32, w2_: f32, nesterov: u32, eps_: f32): void {
+  const low1 = abs<f32>(w1_) < 0.5;
+  const w1 = S(w1_);
+  const c1 = S(<f32>1 - w1_);
+  const low2 = abs<f32>(w2_) < 0.5;
+  const w2 = S(w2_);
+  const c2 = S(<f32>1 - w2_);
+  const nest = nesterov != 0;
+  const ve = vecEnd(n);
+  const e = end(n);
+  let acc = f64x2.splat(0);
+  let i: usize = 0;
+  for (; i < ve; i += 16) acc = f64x2.add(acc, sq2(muonAt(i, false, g, b, bo, uo, w1, c1, low1, w2, c2, low2, nest)));
+  let sq = lanes(acc);
+  for (; i < e; i += 4) {
+    const u = <f64>f32x4.extract_lane(muonAt(i, true, g, b, bo, uo, w1, c1, low1, w2, c2, low2, nest), 0);
+    sq += u * u;
+  }
+  const denom = S(max<f32>(<f32>Math.sqrt(sq), eps_));
+  i = 0;
+  for (; i < ve; i += 16) st(uo + i, f32x4.div(ld(uo + i, false), denom), false);
+  for (; i < e; i += 4) st(uo + i, f32x4.div(ld(uo + i, true), denom), true);
+}
+
+@inline function muonAt(
+  i: usize, t: bool, g: usize, b: usize, bo: usize, uo: usize,
+  w1: v128, c1: v128, low1: bool, w2: v128, c2: v128, low2: bool, nesterov: bool,
+): v128 {
+  const gg = ld(g + i, t);
+  const bn = lerp(ld(b + i, t), gg, w1, c1, low1);
+  st(bo + i, bn, t);
+  const u = nesterov ? lerp(gg, bn, w2, c2, low2) : bn;
+  st(uo + i, u, t);
+  return u;
+}
+
+// p' = p * f(paramScale) - ortho * f(adjustedLr)
+export function muonApply(p: usize, o: usize, po: usize, n: u32, scale_: f32, lr_: f32): void {
+  scaleSub(p, o, po, n, S(scale_), S(lr_));
 }

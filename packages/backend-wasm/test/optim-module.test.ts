@@ -45,7 +45,10 @@ describe('the AssemblyScript optimizer module', () => {
       const module = new WebAssembly.Module(bytes);
       expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
       expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(
-        ['adadelta', 'adagrad', 'adam', 'adamax', 'lamb', 'lion', 'nadam', 'radam', 'rmsprop', 'sgd', 'sgdMomentum'].sort(),
+        [
+          'adadelta', 'adafactor', 'adafactorFactored', 'adagrad', 'adam', 'adamax', 'lamb', 'lion', 'muonApply', 'muonMomentum', 'nadam',
+          'radam', 'rmsprop', 'sgd', 'sgdMomentum',
+        ].sort(),
       );
       expect(bytes.length).toBeLessThan(16_000);
     });
@@ -59,6 +62,50 @@ describe('the AssemblyScript optimizer module', () => {
   it('the embedded bytes of the training kernels are those asm/train.ts compiles to', async () => {
     const committed = readFileSync(new URL('../src/kernels/generated/train-wasm.ts', import.meta.url), 'utf8');
     expect(await generate('train')).toBe(committed);
+  });
+
+  it("the reducing kernels write only their outputs (the factored one's column-sum scratch included), for any matrix shape", () => {
+    const memory = new WebAssembly.Memory({ initial: 2 });
+    const k = new WebAssembly.Instance(new WebAssembly.Module(optimWasmBytes(false)), { env: { memory } }).exports as unknown as OptimExports;
+    const CANARY = 12345.5;
+    // Buffers of the given sizes from float 16 on, each followed by a canary; inputs filled, outputs zero.
+    const lay = (sizes: number[], inputs: number) => {
+      const f = new Float32Array(memory.buffer);
+      f.fill(0);
+      const at: number[] = [];
+      let pos = 16;
+      sizes.forEach((size, b) => {
+        at.push(4 * pos);
+        for (let i = 0; i < size; i++) f[pos + i] = b < inputs ? 0.01 + Math.sin(7 * b + i) ** 2 : 0;
+        f[pos + size] = CANARY;
+        pos += size + 1;
+      });
+      return { f, at, used: pos };
+    };
+    const attrs = [0, 0.1, 0.01, 1e-30, 1e-60, 1e-3, 1, 0.99]; // maximize, w, rho, eps1, eps1Sq, eps2, d, paramScale
+    for (const [batch, rows, cols] of [[1, 1, 1], [1, 1, 7], [1, 2, 1], [1, 2, 5], [2, 3, 4], [3, 5, 9], [1, 17, 13], [2, 1, 6]]) {
+      const n = batch * rows * cols;
+      const sizes = [n, n, batch * rows, batch * cols, n, batch * rows, batch * cols];
+      const { f, at, used } = lay(sizes, 4);
+      const inputs = Array.from(f.slice(16, at[4] / 4));
+      k.adafactorFactored(...(at as [number, number, number, number, number, number, number]), batch, rows, cols, ...(attrs as [number, number, number, number, number, number, number, number]));
+      const shape = `[${batch}, ${rows}, ${cols}]`;
+      expect(Array.from(f.slice(16, at[4] / 4)), shape).toEqual(inputs);
+      sizes.forEach((size, b) => {
+        expect(f[at[b] / 4 + size], `canary after buffer ${b}, ${shape}`).toBe(CANARY);
+        if (b >= 4) expect(f.slice(at[b] / 4, at[b] / 4 + size).every((v) => Number.isFinite(v) && v !== 0), `output ${b}, ${shape}`).toBe(true);
+      });
+      expect(f.slice(used).every((v) => v === 0)).toBe(true);
+    }
+    for (const n of [1, 6, 37]) {
+      const { f, at } = lay([n, n, n, n, n, n, n], 3);
+      const inputs = Array.from(f.slice(16, at[3] / 4));
+      k.adafactor(at[0], at[1], at[2], at[3], at[4], n, 1, 0.1, 0.01, 1e-60, 1e-3, 1, 0.99);
+      k.muonMomentum(at[0], at[1], at[5], at[6], n, 0.05, 0.95, 1, 1e-7);
+      expect(Array.from(f.slice(16, at[3] / 4))).toEqual(inputs);
+      for (let b = 0; b < 7; b++) expect(f[at[b] / 4 + n], `canary after buffer ${b}, n = ${n}`).toBe(CANARY);
+      for (const b of [3, 4, 5, 6]) expect(f.slice(at[b] / 4, at[b] / 4 + n).every((v) => Number.isFinite(v) && v !== 0), `output ${b}, n = ${n}`).toBe(true);
+    }
   });
 
   it('the shared-memory build (tfjs-wasm with threads) computes what the plain one does', () => {

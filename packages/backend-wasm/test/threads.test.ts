@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { optimWasmBytes, wasmAdapter } from '../src/index.js';
 import { heapMemory, kernelPoolOf, type HeapBackend, type OptimExports } from '../src/optim/module.js';
 import { adamCase, expectMatchesReference } from './adam-case.js';
-import { KernelPool, MIN_PARALLEL, PART_ARGS_SOURCE, POINTER_ARGS, partArgs } from '../src/optim/pool.js';
+import { KernelPool, MIN_PARALLEL, PART_ARGS_SOURCE, POINTER_ARGS, REDUCING_EXPORTS, partArgs } from '../src/optim/pool.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cores = Math.min(8, os.availableParallelism());
@@ -49,15 +49,18 @@ describe('splitting a kernel call into parts', () => {
   it('knows how many pointers precede n in every elementwise export of asm/optim.ts', () => {
     const source = readFileSync(join(root, 'asm', 'optim.ts'), 'utf8');
     const found: Record<string, number> = {};
+    const exports: string[] = [];
     for (const m of source.matchAll(/export function (\w+)\(([^)]*)\)/g)) {
+      exports.push(m[1]);
+      if (REDUCING_EXPORTS.includes(m[1])) continue;
       const params = m[2].split(',').map((p) => p.trim()).filter(Boolean);
       found[m[1]] = params.findIndex((p) => p.startsWith('n:'));
+      expect(found[m[1]], m[1]).toBeGreaterThan(0);
       expect(params.slice(0, found[m[1]]).every((p) => p.endsWith(': usize')), m[1]).toBe(true);
     }
-    // LAMB reduces over the whole tensor (trust ratio): it stays on one thread.
-    const { lamb, ...elementwise } = found;
-    expect(lamb).toBe(8);
-    expect(POINTER_ARGS).toEqual(elementwise);
+    // LAMB's trust ratio, Adafactor's RMS and factors and Muon's norm reduce over the whole tensor: one thread.
+    expect(REDUCING_EXPORTS.every((name) => exports.includes(name))).toBe(true);
+    expect(POINTER_ARGS).toEqual(found);
   });
 });
 
@@ -94,6 +97,7 @@ describe('the kernel pool on a shared memory', () => {
       nadam: [x[0], x[1], x[2], x[3], o[0], o[1], o[2], n, 0.01, 0.9, 0.1, 0.999, 0.001, 1e-8, 0.02, 0.001, 0.01],
       radam: [x[0], x[1], x[2], x[3], o[0], o[1], o[2], n, 0.01, 0.001, 0.9, 0.1, 0.999, 0.001, 1e-8, 0.2, 0.1, 1, 3.5],
       lion: [x[0], x[1], x[2], o[0], o[1], n, 1e-4, 0.99, 0.9, 0.1, 0.99, 0.01],
+      muonApply: [x[0], x[1], o[0], n, 0.998, 0.01],
     };
     expect(Object.keys(calls).sort()).toEqual(Object.keys(POINTER_ARGS).sort());
     for (const threads of [2, 3]) {
@@ -115,11 +119,12 @@ describe('the kernel pool on a shared memory', () => {
           // The outputs were written (a part left out would leave zeros).
           expect(many.subarray(4 * n + 1, 5 * n + 1).every((v) => v !== 0 && Number.isFinite(v)), name).toBe(true);
         }
-        // Small calls and LAMB run on the calling thread.
+        // Small calls and the reducing kernels run on the calling thread.
         const small = [...calls.sgd];
         small[3] = MIN_PARALLEL - 1;
         const before = pool.parallelCalls;
         pool.call(k, 'sgd', small);
+        pool.call(k, 'muonMomentum', [x[0], x[1], o[0], o[1], n, 0.05, 0.95, 1, 1e-7]);
         expect(pool.parallelCalls).toBe(before);
       } finally {
         await pool.close();

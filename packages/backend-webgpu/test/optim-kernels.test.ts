@@ -5,6 +5,8 @@
 // every op and both drivers, are in conformance/test/optim/parity-webgpu-*.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedKernelsFor, useBackend } from '@descent/core';
+import { assertKernelMatchesFallback, randomTensor } from '@descent/core/testing';
+import { fusedOps } from '@descent/optim';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWebGPUOptimKernels, webgpuAdapter, webgpuOptimOps } from '../src/index.js';
 import { grid } from '../src/optim/pipeline.js';
@@ -39,7 +41,7 @@ describe('webgpu optim kernels: command stream and registration (lavapipe)', () 
   });
 
   it('init registers every optim op and the adapter reports them', () => {
-    expect(webgpuOptimOps.length).toBe(15);
+    expect(webgpuOptimOps.length).toBe(19);
     expect(fusedKernelsFor('webgpu')).toEqual(expect.arrayContaining([...webgpuOptimOps]));
     expect(webgpuAdapter.capabilities.fusedKernels).toEqual(expect.arrayContaining([...webgpuOptimOps]));
   });
@@ -116,6 +118,65 @@ describe('webgpu optim kernels: command stream and registration (lavapipe)', () 
     expect(timing.wallMs).toBeGreaterThanOrEqual(0);
     expectClose((await out[0].data()) as Float32Array, new Float32Array([0.75, 1.5, 2.25, 3]));
     tf.dispose([p, ...out]);
+  });
+
+  const adafactorAttrs = { maximize: false, oneMinusBeta2: 0.2, rho: 0.01, eps1: 1e-30, eps1Sq: 1e-60, eps2: 1e-3, d: 1, paramScale: 0.99 };
+
+  it('factored Adafactor over more than 65535 rows (a 2-D grid of row workgroups) equals its fallback', async () => {
+    const [rows, cols] = [66_000, 64];
+    const report = await assertKernelMatchesFallback(fusedOps.adafactorFactoredStep, {
+      backend: 'webgpu',
+      runs: 1,
+      generate: (rng) => {
+        const positive = (shape: number[]) => tf.tidy(() => tf.add(tf.square(randomTensor(rng, shape, 0.1)), 1e-4));
+        return { inputs: { param: randomTensor(rng, [rows, cols]), grad: randomTensor(rng, [rows, cols]), rowVar: positive([rows, 1]), colVar: positive([1, cols]) }, attrs: adafactorAttrs };
+      },
+    });
+    expect(report.mismatches).toEqual([]);
+  });
+
+  it('factored Adafactor names a factor of the wrong shape', () => {
+    const p = tf.zeros([4, 3]);
+    const inputs = { param: p, grad: p, rowVar: tf.zeros([4, 1]), colVar: tf.zeros([1, 4]) };
+    expect(() => run('AdafactorFactoredStep', inputs, adafactorAttrs)).toThrow(/DescentAdafactorFactoredStep on webgpu: input colVar has shape \[1,4\], expected \[1,3\] for param \[4,3\]/);
+    tf.dispose(Object.values(inputs));
+  });
+
+  it('empty parameters: factors of their declared shapes, NaN where they have elements (the fallback: a mean over no rows or columns)', async () => {
+    // [shape, rowVar size, colVar size]
+    for (const [shape, rowSize, colSize] of [[[0, 3], 0, 3], [[3, 0], 3, 0], [[2, 0, 5], 0, 10]] as const) {
+      const row = [...shape.slice(0, -1), 1];
+      const col = [...shape.slice(0, -2), 1, shape[shape.length - 1]];
+      const inputs = { param: tf.zeros([...shape]), grad: tf.zeros([...shape]), rowVar: tf.zeros(row), colVar: tf.zeros(col) };
+      const out = run('AdafactorFactoredStep', inputs, adafactorAttrs);
+      expect(out.map((t) => t.shape)).toEqual([[...shape], row, col]);
+      const [p, r, c] = await Promise.all(out.map((t) => t.data()));
+      expect([p.length, r.length, c.length]).toEqual([0, rowSize, colSize]);
+      expect([...r, ...c].every(Number.isNaN)).toBe(true);
+      tf.dispose([...Object.values(inputs), ...out]);
+    }
+  });
+
+  it('kernels of several dispatches whose submit falls between two: each dispatch keeps its own uniforms', async () => {
+    const batch = tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
+    // tfjs submits every 2 dispatches; it then returns the submitted uniform buffers to its pool, for the next op to reuse.
+    tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 2);
+    try {
+      const grad = tf.tensor2d(fixedValues(600, 5), [20, 30]);
+      const momentumBuffer = tf.tensor2d(fixedValues(600, 6), [20, 30]);
+      // The norm is about 14: an eps of 1e3 divides by 1e3 instead, a pass reading another call's uniforms shows.
+      const attrs = [0.9, 0.3, 0.6].map((m, k) => ({ oneMinusMomentum: 1 - m, momentum: m, nesterov: true, eps: k === 1 ? 1e3 : 1e-7 }));
+      const shifted = tf.add(grad, 1); // one tfjs dispatch first: the submit then falls inside each kernel
+      const got = attrs.map((a) => fusedOps.muonMomentum({ grad, momentumBuffer }, a));
+      const want = attrs.map((a) => fusedOps.muonMomentum.fallback({ grad, momentumBuffer }, a));
+      for (let k = 0; k < got.length; k++) {
+        expectClose((await got[k].update.data()) as Float32Array, (await want[k].update.data()) as Float32Array);
+        expectClose((await got[k].momentumBuffer.data()) as Float32Array, (await want[k].momentumBuffer.data()) as Float32Array);
+      }
+      tf.dispose([grad, momentumBuffer, shifted, ...got.flatMap(Object.values), ...want.flatMap(Object.values)]);
+    } finally {
+      tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', batch);
+    }
   });
 
   it('grid() keeps each dimension within the workgroup limit', () => {

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
+  declaredShape,
   DescentError,
   fusedOps,
   type AttrSpec,
@@ -27,11 +28,17 @@ type Param<E extends OptimExportName> = Signatures[E][number];
 type BoolAttr<A extends AttrSpec> = { [K in keyof A]: A[K] extends 'bool' ? K : never }[keyof A] & string;
 type F32Attr<A extends AttrSpec> = { [K in keyof A]: A[K] extends 'f32' ? K : never }[keyof A] & string;
 
+/**
+ * A size of the first input's shape `[...batch, rows, cols]`: `n` its size,
+ * `rows` and `cols` its last two axes, `batch` the product of the others.
+ */
+type Dim = 'n' | 'batch' | 'rows' | 'cols';
+
 /** What a parameter of AssemblyScript type `T` may be bound to. `0` is a null pointer or a false flag. */
 type Source<T, I extends string, O extends string, A extends AttrSpec> = T extends 'usize'
   ? `in:${I}` | `out:${O}` | 0
   : T extends 'u32'
-    ? 'n' | `attr:${BoolAttr<A>}` | 0 | 1
+    ? Dim | `attr:${BoolAttr<A>}` | 0 | 1
     : `attr:${F32Attr<A>}` | number;
 
 /** A binding for every parameter of export `E`, by parameter name. */
@@ -43,10 +50,22 @@ function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, d) => a * d, 1);
 }
 
+const DIMS: readonly string[] = ['n', 'batch', 'rows', 'cols'] satisfies Dim[];
+
+function dims(decl: FusedOpDeclaration, shape: readonly number[], matrix: boolean): Record<Dim, number> {
+  const n = sizeOf(shape);
+  if (!matrix) return { n, batch: 1, rows: 1, cols: n };
+  if (shape.length < 2) throw new DescentError(`${decl.name}: ${decl.inputs[0]} must have at least 2 dimensions, got shape [${shape}]`);
+  const rows = shape[shape.length - 2];
+  const cols = shape[shape.length - 1];
+  return { n, batch: sizeOf(shape.slice(0, -2)), rows, cols };
+}
+
 /**
- * A fused kernel for tfjs-wasm: checks that every input is float32 of the
- * param's size (the module must never read or write past a tensor), allocates
- * the outputs and calls export `exportName` with each parameter from its binding.
+ * A fused kernel for tfjs-wasm: checks that every input is float32 of its
+ * declared size (`declaredShape` of the first input's shape: the module must
+ * never read or write past a tensor), allocates each output with its declared
+ * shape and calls export `exportName` with each parameter from its binding.
  */
 export function heapKernel<E extends OptimExportName, I extends string, O extends string, A extends AttrSpec>(
   decl: FusedOpDeclaration<I, O, A>,
@@ -54,26 +73,27 @@ export function heapKernel<E extends OptimExportName, I extends string, O extend
   binding: Binding<E, I, O, A>,
 ): FusedKernelFunc<I, O, A> {
   const params = OPTIM_SIGNATURES[exportName].map(([name]) => (binding as Record<string, string | number>)[name]);
+  const matrix = params.some((src) => src === 'rows' || src === 'cols' || src === 'batch');
   return ({ inputs, attrs, backend }: FusedKernelArgs<I, A>) => {
     const be = backend as unknown as HeapBackend;
-    const first = inputs[decl.inputs[0]];
-    const shape = [...first.shape];
-    const n = sizeOf(shape);
+    const first = decl.inputs[0];
+    const shape = [...inputs[first].shape];
+    const size = dims(decl, shape, matrix);
     for (const name of decl.inputs) {
       const t = inputs[name];
-      const want = decl.scalarInputs.includes(name) ? 1 : n;
+      const want = declaredShape(decl, name, shape);
       if (t.dtype !== 'float32') throw new DescentError(`${decl.name}: input ${name} must be float32, got ${t.dtype}`);
-      if (sizeOf(t.shape) !== want) {
-        throw new DescentError(`${decl.name}: input ${name} has shape [${t.shape}] (${sizeOf(t.shape)} values), expected ${want} values like ${decl.inputs[0]} [${shape}]`);
+      if (sizeOf(t.shape) !== sizeOf(want)) {
+        throw new DescentError(`${decl.name}: input ${name} has shape [${t.shape}] (${sizeOf(t.shape)} values), expected [${want}] (${sizeOf(want)} values) for ${first} [${shape}]`);
       }
     }
     const k = optimExportsFor(heapMemory(be)) as unknown as Record<string, (...args: number[]) => void>;
     const outs = {} as Record<O, tf.TensorInfo>;
-    for (const name of decl.outputs) outs[name] = be.makeOutput(shape, 'float32') as unknown as tf.TensorInfo;
+    for (const name of decl.outputs) outs[name] = be.makeOutput(declaredShape(decl, name, shape), 'float32') as unknown as tf.TensorInfo;
     const values = attrs as Record<string, number | boolean>;
     const args = params.map((src) => {
       if (typeof src === 'number') return src;
-      if (src === 'n') return n;
+      if (DIMS.includes(src)) return size[src as Dim];
       const [kind, name] = src.split(':');
       if (kind === 'in') return offsetOf(be, inputs[name as I]);
       if (kind === 'out') return offsetOf(be, outs[name as O]);
@@ -112,6 +132,11 @@ const noCenter = { ga: 0, gao: 0, centered: 0 } as const;
 const center = { ga: 'in:gradAvg', gao: 'out:gradAvg', centered: 1 } as const;
 const noMomentum = { b: 0, bo: 0, momentum: 0 } as const;
 const withMomentum = { b: 'in:momentumBuffer', bo: 'out:momentumBuffer', momentum: 1 } as const;
+
+const adafactorAttrs = {
+  maximize: 'attr:maximize', w_: 'attr:oneMinusBeta2', rho_: 'attr:rho', eps1Sq_: 'attr:eps1Sq', eps2_: 'attr:eps2', d_: 'attr:d',
+  scale_: 'attr:paramScale',
+} as const;
 
 /** The wasm-heap kernel of every optim op (packages/optim/KERNELS.md). */
 export function optimKernels(): KernelEntry[] {
@@ -160,6 +185,20 @@ export function optimKernels(): KernelEntry[] {
     entry(ops.LionStep, 'lion', {
       p: 'in:param', g: 'in:grad', m: 'in:expAvg', po: 'out:param', mo: 'out:expAvg', n: 'n', lr_: 'attr:lr', scale_: 'attr:paramScale',
       b1_: 'attr:beta1', c1_: 'attr:oneMinusBeta1', b2_: 'attr:beta2', c2_: 'attr:oneMinusBeta2',
+    }),
+    entry(ops.AdafactorStep, 'adafactor', {
+      p: 'in:param', g: 'in:grad', v: 'in:variance', po: 'out:param', vo: 'out:variance', n: 'n', ...adafactorAttrs,
+    }),
+    entry(ops.AdafactorFactoredStep, 'adafactorFactored', {
+      p: 'in:param', g: 'in:grad', rv: 'in:rowVar', cv: 'in:colVar', po: 'out:param', rvo: 'out:rowVar', cvo: 'out:colVar',
+      batch: 'batch', rows: 'rows', cols: 'cols', ...adafactorAttrs, eps1_: 'attr:eps1',
+    }),
+    entry(ops.MuonMomentum, 'muonMomentum', {
+      g: 'in:grad', b: 'in:momentumBuffer', bo: 'out:momentumBuffer', uo: 'out:update', n: 'n',
+      w1_: 'attr:oneMinusMomentum', w2_: 'attr:momentum', nesterov: 'attr:nesterov', eps_: 'attr:eps',
+    }),
+    entry(ops.MuonApply, 'muonApply', {
+      p: 'in:param', o: 'in:ortho', po: 'out:param', n: 'n', scale_: 'attr:paramScale', lr_: 'attr:adjustedLr',
     }),
   ];
 }

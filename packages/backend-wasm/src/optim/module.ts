@@ -52,7 +52,7 @@ export function heapMemory(backend: HeapBackend): WebAssembly.Memory {
 }
 
 /**
- * The optimizer kernels bound to `memory`. Compiling and instantiating a 7 kB
+ * The optimizer kernels bound to `memory`. Compiling and instantiating a 10 kB
  * module is synchronous and cheap, and happens once per memory.
  */
 export function optimExportsFor(memory: WebAssembly.Memory): OptimExports {

@@ -8,18 +8,24 @@ import { OPTIM_SIGNATURES } from './generated/optim-signatures.js';
 // that heap is a shared memory (tfjs-wasm with threads). Each worker has its
 // own instance of the kernel module on the same memory; a step is split into
 // contiguous parts, one per thread, and the main thread takes part 0 and then
-// waits, so `step()` stays synchronous. Every kernel but LAMB's (which reduces
-// over the whole tensor for its trust ratio) is elementwise, and each element
-// is computed by the same code wherever the part boundaries fall, so results
-// are bit-identical to one thread.
+// waits, so `step()` stays synchronous. The elementwise kernels compute each
+// element by the same code wherever the part boundaries fall, so results are
+// bit-identical to one thread. Those that reduce over the whole tensor run on one.
+
+/**
+ * The exports of asm/optim.ts that reduce over the whole tensor, so cannot be
+ * split into parts: LAMB (trust ratio), Adafactor (RMS of the param and of the
+ * update; the factored one also sums rows and columns), Muon's momentum (norm).
+ */
+export const REDUCING_EXPORTS: readonly string[] = ['lamb', 'adafactor', 'adafactorFactored', 'muonMomentum'];
 
 /**
  * How many byte-offset arguments come before `n` in each elementwise export of
- * asm/optim.ts (from its generated signatures; LAMB reduces, so it is not split).
+ * asm/optim.ts (from its generated signatures; the reducing ones are not split).
  */
 export const POINTER_ARGS: Readonly<Record<string, number>> = Object.fromEntries(
   Object.entries(OPTIM_SIGNATURES)
-    .filter(([name]) => name !== 'lamb')
+    .filter(([name]) => !REDUCING_EXPORTS.includes(name))
     .map(([name, params]) => [name, params.findIndex(([p]) => p === 'n')]),
 );
 

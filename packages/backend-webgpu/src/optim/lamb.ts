@@ -3,15 +3,14 @@
 // moments and the raw update u (kept in the new param's buffer) and per-workgroup
 // partial sums of p² and u²; the second sums the partials in every workgroup and
 // applies p' = p - lr (r u). Without `adapt` the first dispatch writes p' itself.
-// Both use a grid-stride loop over at most MAX_GROUPS workgroups, so the
+// Both use reduce.ts's grid-stride loop over at most MAX_GROUPS workgroups, so the
 // second dispatch reduces at most MAX_GROUPS partials, one per invocation.
 import type * as tf from '@tensorflow/tfjs-core';
 import { fusedOps, type FusedKernelFunc } from '@descent/core';
-import { WORKGROUP, bindings, flagKey, scalarUniforms, uniformStruct } from './elementwise.js';
-import { getPipeline, makeBindGroup } from './pipeline.js';
-import { checkBackend, gpuBuffer, newOutput, recordDispatch } from '../tfjs-webgpu.js';
+import { bindings, flagKey, scalarUniforms, uniformStruct } from './elementwise.js';
+import { ENTRY, GRID_STRIDE, readTotals, runPass, sharedSums, strideGroups, writePartials } from './reduce.js';
+import { checkBackend, gpuBuffer, newOutput, type ProgramUniform } from '../tfjs-webgpu.js';
 
-const MAX_GROUPS = WORKGROUP;
 const LAMB = fusedOps.LambStep;
 const INPUTS = LAMB.inputs;
 const OUTPUTS = LAMB.outputs;
@@ -20,34 +19,17 @@ const HEADER = ['n: u32', 'groups: u32'];
 /** Storage buffers of the first dispatch: the inputs, the outputs and the partial sums. */
 export const LAMB_STORAGE_BUFFERS = INPUTS.length + OUTPUTS.length + 1;
 
-/** Tree-sums `a` and `b` (workgroup arrays) into element 0; every invocation must call it. */
-const REDUCE = `
-  workgroupBarrier();
-  for (var s = ${WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
-    if (li < s) {
-      sumA[li] = sumA[li] + sumA[li + s];
-      sumB[li] = sumB[li] + sumB[li + s];
-    }
-    workgroupBarrier();
-  }`;
-
-const SHARED = `var<workgroup> sumA: array<f32, ${WORKGROUP}>;
-var<workgroup> sumB: array<f32, ${WORKGROUP}>;`;
-
-const ENTRY = `@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec3<u32>) {`;
-
 function momentsShader(adapt: boolean, decay: boolean): string {
   const outputs = adapt ? [...OUTPUTS, 'partials'] : OUTPUTS;
   return `${uniformStruct(HEADER, SCALARS)}
 ${bindings(INPUTS, outputs)}
-${SHARED}
+${sharedSums(2)}
 
 ${ENTRY}
   let div = gradDivisor[0];
   var w = 0.0;
   var n = 0.0;
-  for (var i = wg.x * ${WORKGROUP}u + li; i < f.n; i = i + f.groups * ${WORKGROUP}u) {
+  ${GRID_STRIDE} {
     let p = param[i];
     let g = grad[i] / div;
     let m = R(expAvg[i] * f.beta1 + f.beta3 * g);
@@ -58,16 +40,7 @@ ${ENTRY}
     out_expAvgSq[i] = v;
     ${adapt ? 'out_param[i] = u;\n    w = w + p * p;\n    n = n + u * u;' : 'out_param[i] = p - f.lr * u;'}
   }
-  ${
-    adapt
-      ? `sumA[li] = w;
-  sumB[li] = n;${REDUCE}
-  if (li == 0u) {
-    out_partials[2u * wg.x] = sumA[0];
-    out_partials[2u * wg.x + 1u] = sumB[0];
-  }`
-      : ''
-  }
+${adapt ? writePartials(['w', 'n']) : ''}
 }
 `;
 }
@@ -75,23 +48,16 @@ ${ENTRY}
 function applyShader(trustClip: boolean): string {
   return `${uniformStruct(HEADER, SCALARS)}
 ${bindings(['param', 'partials'], ['param'])}
-${SHARED}
+${sharedSums(2)}
 
 ${ENTRY}
-  var a = 0.0;
-  var b = 0.0;
-  if (li < f.groups) {
-    a = partials[2u * li];
-    b = partials[2u * li + 1u];
-  }
-  sumA[li] = a;
-  sumB[li] = b;${REDUCE}
-  let w = sqrt(sumA[0]);
-  let n = sqrt(sumB[0]);
+${readTotals(2)}
+  let w = sqrt(total0);
+  let n = sqrt(total1);
   var r = 1.0;
   if (w > 0.0 && n > 0.0) { r = w / n; }
   ${trustClip ? 'r = min(r, 1.0);' : ''}
-  for (var i = wg.x * ${WORKGROUP}u + li; i < f.n; i = i + f.groups * ${WORKGROUP}u) {
+  ${GRID_STRIDE} {
     out_param[i] = param[i] - f.lr * (out_param[i] * r);
   }
 }
@@ -111,30 +77,23 @@ export const lambKernel: LambKernel = ({ inputs, attrs, backend }) => {
   const { adapt, trustClip } = attrs;
   const decay = attrs.weightDecay !== 0;
   const ins = INPUTS.map((name) => inputs[name]);
-  const inBuffers = ins.map((t) => gpuBuffer(be, t));
+  for (const t of ins) gpuBuffer(be, t);
   const outs = OUTPUTS.map(() => newOutput(be, shape));
-  const groups = Math.min(Math.ceil(n / WORKGROUP), MAX_GROUPS);
+  const groups = strideGroups(n);
   // Scratch for the partial sums: a backend tensor disposed right after the
   // dispatches, so it lives until the command buffer is submitted.
   const partials = adapt ? newOutput(be, [2 * groups]) : undefined;
+  const uniforms: ProgramUniform[] = [
+    { type: 'uint32', data: [n] },
+    { type: 'uint32', data: [groups] },
+    { type: 'float32', data: [1] },
+    ...scalarUniforms('LambStep', SCALARS, attrs),
+  ];
+  const name = 'DescentLambStep';
   const written = partials ? [...outs, partials] : outs;
-  const writtenBuffers = written.map((t) => be.tensorMap.get(t.dataId).resource);
-  const uniforms = () =>
-    be.makeUniforms([
-      { type: 'uint32', data: [n] },
-      { type: 'uint32', data: [groups] },
-      { type: 'float32', data: [1] },
-      ...scalarUniforms('LambStep', SCALARS, attrs),
-    ]);
-
-  const flags = { adapt, decay };
-  const first = getPipeline(be.device, { key: `DescentLambStep.moments[${flagKey(flags)}]`, code: momentsShader(adapt, decay), outputs: written.length, inputs: ins.length });
-  const firstGroup = makeBindGroup(be.device, first, [...writtenBuffers, ...inBuffers], uniforms());
-  recordDispatch(be, 'DescentLambStep', first.pipeline, firstGroup, [groups, 1], [...ins, ...written]);
+  runPass(be, name, { key: `moments[${flagKey({ adapt, decay })}]`, code: momentsShader(adapt, decay), outputs: written, inputs: ins, workgroups: [groups, 1] }, uniforms);
   if (partials) {
-    const second = getPipeline(be.device, { key: `DescentLambStep.apply[trustClip=${trustClip ? 1 : 0}]`, code: applyShader(trustClip), outputs: 1, inputs: 2 });
-    const secondGroup = makeBindGroup(be.device, second, [writtenBuffers[0], inBuffers[0], writtenBuffers[3]], uniforms());
-    recordDispatch(be, 'DescentLambStep', second.pipeline, secondGroup, [groups, 1], [ins[0], outs[0], partials]);
+    runPass(be, name, { key: `apply[trustClip=${trustClip ? 1 : 0}]`, code: applyShader(trustClip), outputs: [outs[0]], inputs: [ins[0], partials], workgroups: [groups, 1] }, uniforms);
     be.disposeData(partials.dataId);
   }
   return named(outs);

@@ -161,7 +161,14 @@ const lion = elementwise({
   out_expAvg[i] = m * f.beta2 + f.oneMinusBeta2 * g;`,
 });
 
-/** Every elementwise optim op (all but LambStep). */
+// Muon's end (its momentum has a norm: muon.ts); both products rounded, as the fallback's tensors are.
+const muonApply = elementwise({
+  decl: ops.MuonApply,
+  scalars: ['paramScale', 'adjustedLr'],
+  body: () => '  out_param[i] = R(param[i] * f.paramScale) - R(ortho[i] * f.adjustedLr);',
+});
+
+/** Every elementwise optim op (all but those with reductions: LAMB, Adafactor, MuonMomentum). */
 export const elementwiseOps: readonly ElementwiseSpec[] = [
   sgd,
   sgdMomentum,
@@ -177,4 +184,5 @@ export const elementwiseOps: readonly ElementwiseSpec[] = [
   nadam,
   radam,
   lion,
+  muonApply,
 ];

@@ -12,4 +12,8 @@ export const OPTIM_SIGNATURES = {
   nadam: [['p', 'usize'], ['g', 'usize'], ['m', 'usize'], ['v', 'usize'], ['po', 'usize'], ['mo', 'usize'], ['vo', 'usize'], ['n', 'u32'], ['wd_', 'f32'], ['b1_', 'f32'], ['c1_', 'f32'], ['b2_', 'f32'], ['c2_', 'f32'], ['eps_', 'f32'], ['bc2_', 'f32'], ['gradCoef_', 'f32'], ['avgCoef_', 'f32']],
   radam: [['p', 'usize'], ['g', 'usize'], ['m', 'usize'], ['v', 'usize'], ['po', 'usize'], ['mo', 'usize'], ['vo', 'usize'], ['n', 'u32'], ['wd_', 'f32'], ['lr_', 'f32'], ['b1_', 'f32'], ['c1_', 'f32'], ['b2_', 'f32'], ['c2_', 'f32'], ['eps_', 'f32'], ['bc1_', 'f32'], ['bc2_', 'f32'], ['rectify', 'u32'], ['rect_', 'f32']],
   lion: [['p', 'usize'], ['g', 'usize'], ['m', 'usize'], ['po', 'usize'], ['mo', 'usize'], ['n', 'u32'], ['lr_', 'f32'], ['scale_', 'f32'], ['b1_', 'f32'], ['c1_', 'f32'], ['b2_', 'f32'], ['c2_', 'f32']],
+  adafactor: [['p', 'usize'], ['g', 'usize'], ['v', 'usize'], ['po', 'usize'], ['vo', 'usize'], ['n', 'u32'], ['maximize', 'u32'], ['w_', 'f32'], ['rho_', 'f32'], ['eps1Sq_', 'f32'], ['eps2_', 'f32'], ['d_', 'f32'], ['scale_', 'f32']],
+  adafactorFactored: [['p', 'usize'], ['g', 'usize'], ['rv', 'usize'], ['cv', 'usize'], ['po', 'usize'], ['rvo', 'usize'], ['cvo', 'usize'], ['batch', 'u32'], ['rows', 'u32'], ['cols', 'u32'], ['maximize', 'u32'], ['w_', 'f32'], ['rho_', 'f32'], ['eps1_', 'f32'], ['eps1Sq_', 'f32'], ['eps2_', 'f32'], ['d_', 'f32'], ['scale_', 'f32']],
+  muonMomentum: [['g', 'usize'], ['b', 'usize'], ['bo', 'usize'], ['uo', 'usize'], ['n', 'u32'], ['w1_', 'f32'], ['w2_', 'f32'], ['nesterov', 'u32'], ['eps_', 'f32']],
+  muonApply: [['p', 'usize'], ['o', 'usize'], ['po', 'usize'], ['n', 'u32'], ['scale_', 'f32'], ['lr_', 'f32']],
 } as const;
