@@ -140,7 +140,7 @@ describe('fused-op registry', () => {
   it('declares every optimizer and amp op once, and cpu has a kernel for each', () => {
     const names = [...OPTIM_OPS, ...AMP_OPS].map((d) => d.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(21);
+    expect(names).toHaveLength(25);
     expect(Object.keys(fusedOps).sort()).toEqual([...names].sort());
     expect(fusedKernelsFor('cpu')).toEqual(expect.arrayContaining(names));
   });

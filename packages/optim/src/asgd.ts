@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { AttrsOf, fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
-import { applyComposite, checkNoFusedKernel } from './composite-step.js';
-import { asgdSchedule, asgdUpdate } from './functional/asgd.js';
+import { asgdSchedule } from './functional/asgd.js';
+import { asgdStep } from './ops/asgd.js';
 import { checkLr, checkRange } from './validate.js';
 
 export interface ASGDOptions extends BaseOptions {
@@ -15,6 +16,11 @@ export interface ASGDOptions extends BaseOptions {
   maximize: boolean;
 }
 
+/** The attributes of an ASGD update with the parameter's float32 `eta` and `mu` (torch's 0-dim tensors). */
+export function asgdAttrs(o: Pick<ASGDOptions, 'lambd' | 'weightDecay' | 'maximize'>, eta: number, mu: number): AttrsOf<typeof fusedOps.AsgdStep> {
+  return { maximize: o.maximize, weightDecay: o.weightDecay, paramScale: 1 - o.lambd * eta, eta, mu, average: mu !== 1 };
+}
+
 /**
  * torch.optim.ASGD (1.13): averaged SGD. Each parameter's state holds `step`,
  * its learning rate `eta`, the averaging weight `mu` (float32 numbers, as torch's
@@ -23,9 +29,6 @@ export interface ASGDOptions extends BaseOptions {
  */
 export class ASGD extends Optimizer<ASGDOptions> {
   static className = 'Descent.ASGD';
-  /** No fused kernel yet: the update runs as composite tfjs ops (`fused: true` throws). */
-  static readonly fusedKernels = false;
-
   constructor(params?: Params<ASGDOptions>, options: Partial<ASGDOptions> = {}) {
     super(params, { lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false, fused: null, ...options });
   }
@@ -33,11 +36,10 @@ export class ASGD extends Optimizer<ASGDOptions> {
   protected validate(o: Partial<ASGDOptions>): void {
     checkLr(o.lr);
     checkRange('weightDecay', 'weight_decay', o.weightDecay);
-    checkNoFusedKernel('ASGD', o.fused);
   }
 
   protected stepGroup(group: ParamGroup<ASGDOptions>, entries: StepEntry[]): void {
-    const { lr, lambd, alpha, t0, weightDecay, maximize } = group;
+    const { lr, lambd, alpha, t0 } = group;
     for (const e of entries) {
       const s = e.state;
       if (s.step === undefined) {
@@ -48,8 +50,7 @@ export class ASGD extends Optimizer<ASGDOptions> {
       }
       const step = (s.step as number) + 1;
       s.step = step;
-      const config = { step, eta: s.eta as number, mu: s.mu as number, lambd, weightDecay, maximize };
-      applyComposite(e, (state) => asgdUpdate(e.param, e.grad, state.ax as tf.Tensor, config));
+      this.runUpdate(asgdStep, group, e, () => ({ param: e.param, grad: e.grad, ax: s.ax as tf.Tensor }), asgdAttrs(group, s.eta as number, s.mu as number), ['ax']);
       Object.assign(s, asgdSchedule(step, { lr, lambd, alpha, t0 }));
     }
   }

@@ -13,6 +13,10 @@ import { lionAttrs } from './lion.js';
 import { sgdAttrs, sgdMomentumAttrs } from './sgd.js';
 import { adafactorAttrs } from './adafactor.js';
 import { muonAttrs } from './muon.js';
+import { asgdAttrs } from './asgd.js';
+import { rpropAttrs } from './rprop.js';
+import { scheduleFreeAttrs } from './schedule-free-adamw.js';
+import { scheduleFreeScalars } from './functional/schedule-free.js';
 
 /** One fused op and a generator of random, valid inputs and attributes for it. */
 export interface KernelCase {
@@ -238,5 +242,60 @@ export function kernelCases(): KernelCase[] {
         return { inputs, attrs: muonAttrs({ ...o, adjustLrFn: bit(run, 1) ? 'match_rms_adamw' : null }, shape).apply };
       },
     },
+    {
+      op: ops.asgdStep,
+      generate: (rng, run) => {
+        const { inputs, state, options } = setup(rng, run);
+        state('ax', normal);
+        const eta = Math.fround(uniform(rng, 1e-3, 0.1));
+        const mu = bit(run, 2) ? 1 : Math.fround(uniform(rng, 0.01, 1));
+        return { inputs, attrs: asgdAttrs({ ...options, lambd: uniform(rng, 1e-4, 0.5) }, eta, mu) };
+      },
+    },
+    {
+      op: ops.rpropStep,
+      generate: (rng, run) => {
+        const { inputs, state, options } = setup(rng, run);
+        // Zeros in prev (a rested element, or the first step) keep the step size.
+        state('prev', (x) => (Math.abs(x) < 0.4 ? 0 : x));
+        state('stepSize', (x) => 1e-3 + 0.01 * x * x);
+        // Bits 2 and 3 pull the bounds in, so that the clamp acts.
+        const o = {
+          ...options,
+          etas: [uniform(rng, 0.3, 0.7), uniform(rng, 1.1, 1.5)] as [number, number],
+          stepSizes: [bit(run, 2) ? 4e-3 : 1e-6, bit(run, 3) ? 6e-3 : 50] as [number, number],
+        };
+        return { inputs, attrs: rpropAttrs(o) };
+      },
+    },
+    ...[false, true].map(
+      (momentum): KernelCase => ({
+        op: momentum ? ops.scheduleFreeAdamWMomentumStep : ops.scheduleFreeAdamWStep,
+        generate: (rng, run) => {
+          const { inputs, state, options } = setup(rng, run);
+          state('z', normal);
+          state('expAvgSq', positive);
+          if (momentum) state('expAvg', small);
+          const innerMomentum = momentum ? uniform(rng, 0.1, 0.95) : 0;
+          const k = rng.randint(30);
+          const group = {
+            lr: options.lr,
+            betas: options.betas,
+            warmupSteps: bit(run, 2) ? 10 : 0,
+            r: bit(run, 3) ? 1 : 0,
+            weightLrPower: 2,
+            innerMomentum,
+            lrMax: k === 0 ? -1 : options.lr,
+            weightSum: k === 0 ? 0 : uniform(rng, 1e-4, 1),
+          };
+          const attrs = scheduleFreeAttrs({ ...options, eps: 1e-8, innerMomentum }, scheduleFreeScalars(k, group));
+          if (!momentum) {
+            const { innerMomentum: _m, oneMinusInnerMomentum: _c, biasCorrection1: _b, ...plain } = attrs;
+            return { inputs, attrs: plain };
+          }
+          return { inputs, attrs };
+        },
+      }),
+    ),
   ];
 }

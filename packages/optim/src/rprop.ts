@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@descent/core';
+import { InvalidArgumentError, type AttrsOf, type fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
-import { applyComposite, checkNoFusedKernel } from './composite-step.js';
-import { rpropUpdate } from './functional/rprop.js';
+import { rpropStep } from './ops/rprop.js';
 import { checkLr } from './validate.js';
 
 export interface RpropOptions extends BaseOptions {
@@ -13,14 +12,19 @@ export interface RpropOptions extends BaseOptions {
   maximize: boolean;
 }
 
+/** The attributes of an Rprop update. */
+export function rpropAttrs(o: Pick<RpropOptions, 'etas' | 'stepSizes' | 'maximize'>): AttrsOf<typeof fusedOps.RpropStep> {
+  const [etaminus, etaplus] = o.etas;
+  const [stepSizeMin, stepSizeMax] = o.stepSizes;
+  return { etaminus, etaplus, stepSizeMin, stepSizeMax, maximize: o.maximize };
+}
+
 /**
  * torch.optim.Rprop (1.13), resilient backpropagation: per-element step sizes
  * adapted from the sign of successive gradients; meant for full-batch training.
  */
 export class Rprop extends Optimizer<RpropOptions> {
   static className = 'Descent.Rprop';
-  /** No fused kernel yet: the update runs as composite tfjs ops (`fused: true` throws). */
-  static readonly fusedKernels = false;
 
   constructor(params?: Params<RpropOptions>, options: Partial<RpropOptions> = {}) {
     super(params, { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false, fused: null, ...options });
@@ -36,13 +40,10 @@ export class Rprop extends Optimizer<RpropOptions> {
       const ok = Array.isArray(o.stepSizes) && o.stepSizes.length === 2 && o.stepSizes.every((x) => typeof x === 'number' && !Number.isNaN(x));
       if (!ok) throw new InvalidArgumentError('stepSizes', o.stepSizes, `Invalid step_sizes: ${JSON.stringify(o.stepSizes)} (expected [min, max])`);
     }
-    checkNoFusedKernel('Rprop', o.fused);
   }
 
   protected stepGroup(group: ParamGroup<RpropOptions>, entries: StepEntry[]): void {
-    const [etaminus, etaplus] = group.etas;
-    const [stepSizeMin, stepSizeMax] = group.stepSizes;
-    const config = { etaminus, etaplus, stepSizeMin, stepSizeMax, maximize: group.maximize };
+    const attrs = rpropAttrs(group);
     for (const e of entries) {
       const s = e.state;
       if (s.step === undefined) {
@@ -51,7 +52,8 @@ export class Rprop extends Optimizer<RpropOptions> {
         s.stepSize = tf.keep(tf.fill(e.param.shape, group.lr, 'float32'));
       }
       s.step = (s.step as number) + 1;
-      applyComposite(e, (state) => rpropUpdate(e.param, e.grad, state.prev as tf.Tensor, state.stepSize as tf.Tensor, config));
+      const inputs = () => ({ param: e.param, grad: e.grad, prev: s.prev as tf.Tensor, stepSize: s.stepSize as tf.Tensor });
+      this.runUpdate(rpropStep, group, e, inputs, attrs, ['prev', 'stepSize']);
     }
   }
 }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DescentError, InvalidArgumentError } from '@descent/core';
+import { DescentError, InvalidArgumentError, type AttrsOf, type fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
-import { applyComposite, checkNoFusedKernel } from './composite-step.js';
-import { scheduleFreeScalars, scheduleFreeSwitch, scheduleFreeUpdate } from './functional/schedule-free.js';
+import { scheduleFreeScalars, scheduleFreeSwitch, type ScheduleFreeScalars } from './functional/schedule-free.js';
+import { scheduleFreeAdamWMomentumStep, scheduleFreeAdamWStep } from './ops/schedule-free.js';
 import { checkBetas, checkEps, checkLr, checkRange } from './validate.js';
 
 export interface AdamWScheduleFreeOptions extends BaseOptions {
@@ -31,6 +31,30 @@ export interface AdamWScheduleFreeOptions extends BaseOptions {
   scheduledLr: number;
 }
 
+/**
+ * The attributes of a schedule-free AdamW update from a group's step scalars
+ * (`ScheduleFreeAdamWStep`'s; with `innerMomentum > 0` also the momentum's, for `ScheduleFreeAdamWMomentumStep`).
+ */
+export function scheduleFreeAttrs(
+  o: Pick<AdamWScheduleFreeOptions, 'betas' | 'eps' | 'weightDecay' | 'innerMomentum'>,
+  s: ScheduleFreeScalars,
+): AttrsOf<typeof fusedOps.ScheduleFreeAdamWMomentumStep> {
+  const [beta1, beta2] = o.betas;
+  return {
+    beta2,
+    oneMinusBeta2: 1 - beta2,
+    biasCorrection2: s.biasCorrection2,
+    eps: o.eps,
+    weightDecay: o.weightDecay,
+    ckp1: s.ckp1,
+    yCoef: s.lr * (beta1 * (1 - s.ckp1) - 1),
+    lr: s.lr,
+    innerMomentum: o.innerMomentum,
+    oneMinusInnerMomentum: 1 - o.innerMomentum,
+    biasCorrection1: s.biasCorrection1,
+  };
+}
+
 /** The reference's message, word for word. */
 export const NOT_IN_TRAIN_MODE =
   'Optimizer was not in train mode when step is called. Please insert .train() and .eval() calls on the optimizer. See documentation for details.';
@@ -46,8 +70,6 @@ export const NOT_IN_TRAIN_MODE =
  */
 export class AdamWScheduleFree extends Optimizer<AdamWScheduleFreeOptions> {
   static className = 'Descent.AdamWScheduleFree';
-  /** No fused kernel yet: the update runs as composite tfjs ops (`fused: true` throws). */
-  static readonly fusedKernels = false;
 
   constructor(params?: Params<AdamWScheduleFreeOptions>, options: Partial<AdamWScheduleFreeOptions> = {}) {
     super(params, {
@@ -79,7 +101,6 @@ export class AdamWScheduleFree extends Optimizer<AdamWScheduleFreeOptions> {
       throw new InvalidArgumentError('warmupSteps', o.warmupSteps, `Invalid warmup_steps value: ${o.warmupSteps} (expected an integer >= 0)`);
     }
     checkRange('innerMomentum', 'inner_momentum', o.innerMomentum, 1);
-    checkNoFusedKernel('AdamWScheduleFree', o.fused);
   }
 
   /** The reference checks the first group's mode before anything. */
@@ -88,12 +109,11 @@ export class AdamWScheduleFree extends Optimizer<AdamWScheduleFreeOptions> {
   }
 
   protected stepGroup(group: ParamGroup<AdamWScheduleFreeOptions>, entries: StepEntry[]): void {
-    const [beta1, beta2] = group.betas;
     const scalars = scheduleFreeScalars(group.k, group);
     group.scheduledLr = scalars.lr;
     group.lrMax = scalars.lrMax;
     group.weightSum = scalars.weightSum;
-    const config = { ...scalars, beta1, beta2, eps: group.eps, weightDecay: group.weightDecay, innerMomentum: group.innerMomentum };
+    const { innerMomentum, oneMinusInnerMomentum, biasCorrection1, ...plain } = scheduleFreeAttrs(group, scalars);
     for (const e of entries) {
       const s = e.state;
       if (!(s.z instanceof tf.Tensor)) {
@@ -101,9 +121,13 @@ export class AdamWScheduleFree extends Optimizer<AdamWScheduleFreeOptions> {
         s.expAvgSq = tf.keep(tf.zerosLike(e.param));
       }
       if (group.innerMomentum !== 0 && !(s.expAvg instanceof tf.Tensor)) s.expAvg = tf.keep(tf.zerosLike(e.param));
-      applyComposite(e, (state) =>
-        scheduleFreeUpdate(e.param, e.grad, { z: state.z as tf.Tensor, expAvgSq: state.expAvgSq as tf.Tensor, expAvg: state.expAvg as tf.Tensor | undefined }, config),
-      );
+      const base = { param: e.param, grad: e.grad, z: s.z as tf.Tensor, expAvgSq: s.expAvgSq as tf.Tensor };
+      if (group.innerMomentum !== 0) {
+        const attrs = { ...plain, innerMomentum, oneMinusInnerMomentum, biasCorrection1 };
+        this.runUpdate(scheduleFreeAdamWMomentumStep, group, e, () => ({ ...base, expAvg: s.expAvg as tf.Tensor }), attrs, ['z', 'expAvgSq', 'expAvg']);
+      } else {
+        this.runUpdate(scheduleFreeAdamWStep, group, e, () => base, plain, ['z', 'expAvgSq']);
+      }
     }
     group.k += 1;
   }

@@ -1,7 +1,6 @@
 // The optimizers of part two (ASGD, Rprop, Muon, Adafactor, schedule-free AdamW):
 // bit-identical resume from a state dict in both formats, no tensor leaks across
-// steps; `fused: true` refused by the composite ones, and run through the cpu
-// kernels by Muon and Adafactor with the fallback's numbers.
+// steps, and `fused: true` running the cpu kernels with the fallback's numbers.
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, stateDictFromBinary, stateDictFromJSON, stateDictToBinary, stateDictToJSON } from '@descent/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -79,32 +78,25 @@ describe('no tensor leaks: tf.memory().numTensors is flat after warm-up', () => 
   }
 });
 
-const FUSED = ['Muon', 'Adafactor'];
+const FUSED_OPS: Record<string, Array<{ hasKernel(backend: string): boolean }>> = {
+  ASGD: [optim.fusedOps.asgdStep],
+  Rprop: [optim.fusedOps.rpropStep],
+  Muon: [optim.fusedOps.muonMomentum, optim.fusedOps.muonApply],
+  Adafactor: [optim.fusedOps.adafactorStep, optim.fusedOps.adafactorFactoredStep],
+  AdamWScheduleFree: [optim.fusedOps.scheduleFreeAdamWStep, optim.fusedOps.scheduleFreeAdamWMomentumStep],
+};
 
-describe('fused: true is refused by the composite optimizers', () => {
-  for (const [name, maker] of Object.entries(makers).filter(([n]) => !FUSED.includes(n))) {
-    it(name, () => {
-      const v = [variable(values(4, 3), [2, 2], 'f')];
-      const make = () => maker.make([{ params: v }], { fused: true });
-      expect(make).toThrow(InvalidArgumentError);
-      expect(make).toThrow(`fused: true, but ${name} has no fused kernel`);
-      expect(() => maker.make([{ params: v }], { fused: false })).not.toThrow();
-    });
-  }
-});
-
-describe('fused: true runs the cpu kernels of Muon and Adafactor, with the numbers of fused: false', () => {
-  for (const name of FUSED) {
+describe('fused: true runs the cpu kernels, with the numbers of fused: false', () => {
+  for (const name of Object.keys(makers)) {
     for (const fusedBy of ['option', 'default'] as const) {
       it(`${name} (fused ${fusedBy === 'option' ? 'true' : 'null'})`, () => {
         const maker = makers[name];
-        const ops = name === 'Muon' ? [optim.fusedOps.muonMomentum, optim.fusedOps.muonApply] : [optim.fusedOps.adafactorStep, optim.fusedOps.adafactorFactoredStep];
-        for (const op of ops) expect(op.hasKernel('cpu')).toBe(true);
+        for (const op of FUSED_OPS[name]) expect(op.hasKernel('cpu')).toBe(true);
         const initial = setup((g) => maker.make(g), maker.shapes);
         const kernel = setup((g) => maker.make(g, fusedBy === 'option' ? { fused: true } : {}), maker.shapes);
         const fallback = setup((g) => maker.make(g, { fused: false }), maker.shapes);
-        run(kernel.opt, kernel.vars, 0, 6);
-        run(fallback.opt, fallback.vars, 0, 6);
+        run(ready(kernel.opt), kernel.vars, 0, 6);
+        run(ready(fallback.opt), fallback.vars, 0, 6);
         for (let i = 0; i < kernel.vars.length; i++) {
           const a = kernel.vars[i].dataSync();
           const b = fallback.vars[i].dataSync();

@@ -79,6 +79,9 @@ export class Handle {
   greater(o: Handle | number) {
     return this.bin('Greater', o);
   }
+  less(o: Handle | number) {
+    return this.bin('Less', o);
+  }
   sqrt() {
     return this.program.run('Sqrt', [this]);
   }

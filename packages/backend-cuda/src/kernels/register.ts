@@ -6,6 +6,9 @@ import { fusedOps, kernelNameOf, registerFusedKernel, type AttrSpec, type FusedK
 import { adadeltaKernel } from './adadelta.js';
 import { adafactorFactoredKernel, adafactorKernel } from './adafactor.js';
 import { muonApplyKernel, muonMomentumKernel } from './muon.js';
+import { asgdKernel } from './asgd.js';
+import { rpropKernel } from './rprop.js';
+import { scheduleFreeAdamWKernel, scheduleFreeAdamWMomentumKernel } from './schedule-free.js';
 import { adagradKernel } from './adagrad.js';
 import { adamAmsgradKernel, adamKernel } from './adam.js';
 import { adamaxKernel } from './adamax.js';
@@ -47,6 +50,10 @@ const KERNELS: ReadonlyArray<[FusedOpDeclaration, TfKernel]> = [
   entry(fusedOps.AdafactorFactoredStep, adafactorFactoredKernel),
   entry(fusedOps.MuonMomentum, muonMomentumKernel),
   entry(fusedOps.MuonApply, muonApplyKernel),
+  entry(fusedOps.AsgdStep, asgdKernel),
+  entry(fusedOps.RpropStep, rpropKernel),
+  entry(fusedOps.ScheduleFreeAdamWStep, scheduleFreeAdamWKernel),
+  entry(fusedOps.ScheduleFreeAdamWMomentumStep, scheduleFreeAdamWMomentumKernel),
   entry(fusedOps.AmpUnscale, ampUnscaleKernel),
   entry(fusedOps.AmpRoundHalf, ampRoundHalfKernel),
 ];

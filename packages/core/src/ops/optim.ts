@@ -214,3 +214,57 @@ export const MuonApply = declareFusedOp({
   outputs: ['param'],
   attrs: { paramScale: 'f32', adjustedLr: 'f32' },
 });
+
+/** ASGD (torch 1.13's `_single_tensor_asgd`): an SGD step with decay, then the average `ax`. */
+export const AsgdStep = declareFusedOp({
+  name: 'AsgdStep',
+  inputs: [...P, 'ax'],
+  outputs: ['param', 'ax'],
+  attrs: {
+    maximize: 'bool',
+    weightDecay: 'f32',
+    /** `1 − lambd·eta`. */
+    paramScale: 'f32',
+    eta: 'f32',
+    mu: 'f32',
+    /** `mu != 1`: average; otherwise `ax` is a copy of the new param (its input is not read). */
+    average: 'bool',
+  },
+});
+
+/** Rprop (torch 1.13's `_single_tensor_rprop`): per-element step sizes from the signs of successive gradients. */
+export const RpropStep = declareFusedOp({
+  name: 'RpropStep',
+  inputs: [...P, 'prev', 'stepSize'],
+  outputs: ['param', 'prev', 'stepSize'],
+  attrs: { etaminus: 'f32', etaplus: 'f32', stepSizeMin: 'f32', stepSizeMax: 'f32', maximize: 'bool' },
+});
+
+const scheduleFreeAttrs = {
+  beta2: 'f32',
+  oneMinusBeta2: 'f32',
+  biasCorrection2: 'f32',
+  eps: 'f32',
+  weightDecay: 'f32',
+  /** `c_{k+1}`, the weight of `z` in `y`'s interpolation. */
+  ckp1: 'f32',
+  /** `lr·(β₁(1 − c_{k+1}) − 1)`, the reference's coefficient of the update in `y`. */
+  yCoef: 'f32',
+  lr: 'f32',
+} as const;
+
+/** Schedule-free AdamW (facebookresearch/schedule_free's `AdamWScheduleFree.step`): the parameter holds `y`. */
+export const ScheduleFreeAdamWStep = declareFusedOp({
+  name: 'ScheduleFreeAdamWStep',
+  inputs: [...P, 'z', 'expAvgSq'],
+  outputs: ['param', 'z', 'expAvgSq'],
+  attrs: scheduleFreeAttrs,
+});
+
+/** Schedule-free AdamW with the inner momentum `expAvg` (`innerMomentum > 0`). */
+export const ScheduleFreeAdamWMomentumStep = declareFusedOp({
+  name: 'ScheduleFreeAdamWMomentumStep',
+  inputs: [...P, 'z', 'expAvgSq', 'expAvg'],
+  outputs: ['param', 'z', 'expAvgSq', 'expAvg'],
+  attrs: { ...scheduleFreeAttrs, innerMomentum: 'f32', oneMinusInnerMomentum: 'f32', biasCorrection1: 'f32' },
+});

@@ -4,9 +4,15 @@ import { lerp } from '../functional/lerp.js';
 
 type Attrs = AttrsOf<typeof fusedOps.AdafactorStep>;
 
-/** `‖x‖₂ / √numel`, a float32 scalar tensor. */
+/**
+ * `‖x‖₂ / √numel`, a float32 scalar tensor. A matrix's squares are summed row by row,
+ * then the rows: tfjs-wasm's Sum adds float32 values one after another, whose error at
+ * ~10k values approaches the 1e-5 tolerance (torch sums pairwise).
+ */
 function rms(x: tf.Tensor): tf.Tensor {
-  return tf.div(tf.sqrt(tf.sum(tf.square(x))), Math.sqrt(x.size));
+  const squared = tf.square(x);
+  const total = x.rank >= 2 ? tf.sum(tf.sum(squared, -1)) : tf.sum(squared);
+  return tf.div(tf.sqrt(total), Math.sqrt(x.size));
 }
 
 /**

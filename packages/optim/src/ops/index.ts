@@ -10,3 +10,6 @@ export { radamStep } from './radam.js';
 export { lionStep } from './lion.js';
 export { adafactorStep, adafactorFactoredStep } from './adafactor.js';
 export { muonMomentum, muonApply } from './muon.js';
+export { asgdStep } from './asgd.js';
+export { rpropStep } from './rprop.js';
+export { scheduleFreeAdamWStep, scheduleFreeAdamWMomentumStep } from './schedule-free.js';

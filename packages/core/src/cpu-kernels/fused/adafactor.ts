@@ -49,7 +49,8 @@ export const adafactor: Body<typeof AdafactorStep> = ({ param, grad, variance },
 export const adafactorFactored: Body<typeof AdafactorFactoredStep> = ({ param, grad, rowVar, colVar }, out, n, a, shape) => {
   const cols = shape[shape.length - 1];
   const rows = shape[shape.length - 2];
-  const batch = n / (rows * cols);
+  // From the leading axes, not n / (rows·cols): an empty matrix still has factors to write (NaN means, as the fallback's).
+  const batch = shape.slice(0, -2).reduce((x, y) => x * y, 1);
   const alpha = relativeStep(param, a);
   const lerp = lerpFn(a.oneMinusBeta2);
   const sign = a.maximize ? -1 : 1;

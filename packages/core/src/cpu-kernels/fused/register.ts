@@ -10,6 +10,9 @@ import { adamax, nadam, radam } from './adam-variants.js';
 import { lion } from './lion.js';
 import { adafactor, adafactorFactored } from './adafactor.js';
 import { muonApply, muonMomentum } from './muon.js';
+import { asgd } from './asgd.js';
+import { rprop } from './rprop.js';
+import { scheduleFreeAdamW, scheduleFreeAdamWMomentum } from './schedule-free.js';
 import { hostRoundKernel, hostUnscaleKernel } from './amp.js';
 
 const CPU = 'cpu';
@@ -41,6 +44,10 @@ export function registerCpuFusedKernels(): void {
   registerFusedKernel(ops.AdafactorFactoredStep, CPU, hostKernel(ops.AdafactorFactoredStep, adafactorFactored));
   registerFusedKernel(ops.MuonMomentum, CPU, hostKernel(ops.MuonMomentum, muonMomentum));
   registerFusedKernel(ops.MuonApply, CPU, hostKernel(ops.MuonApply, muonApply));
+  registerFusedKernel(ops.AsgdStep, CPU, hostKernel(ops.AsgdStep, asgd));
+  registerFusedKernel(ops.RpropStep, CPU, hostKernel(ops.RpropStep, rprop));
+  registerFusedKernel(ops.ScheduleFreeAdamWStep, CPU, hostKernel(ops.ScheduleFreeAdamWStep, scheduleFreeAdamW));
+  registerFusedKernel(ops.ScheduleFreeAdamWMomentumStep, CPU, hostKernel(ops.ScheduleFreeAdamWMomentumStep, scheduleFreeAdamWMomentum));
   registerFusedKernel(AmpUnscale, CPU, hostUnscaleKernel);
   registerFusedKernel(AmpRoundHalf, CPU, hostRoundKernel);
 }
