@@ -46,8 +46,8 @@ describe('the AssemblyScript optimizer module', () => {
       expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
       expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(
         [
-          'adadelta', 'adafactor', 'adafactorFactored', 'adagrad', 'adam', 'adamax', 'lamb', 'lion', 'muonApply', 'muonMomentum', 'nadam',
-          'radam', 'rmsprop', 'sgd', 'sgdMomentum',
+          'adadelta', 'adafactor', 'adafactorFactored', 'adagrad', 'adam', 'adamax', 'asgd', 'lamb', 'lion', 'muonApply', 'muonMomentum',
+          'nadam', 'radam', 'rmsprop', 'rprop', 'scheduleFree', 'sgd', 'sgdMomentum',
         ].sort(),
       );
       expect(bytes.length).toBeLessThan(16_000);

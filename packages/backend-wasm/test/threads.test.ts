@@ -98,6 +98,10 @@ describe('the kernel pool on a shared memory', () => {
       radam: [x[0], x[1], x[2], x[3], o[0], o[1], o[2], n, 0.01, 0.001, 0.9, 0.1, 0.999, 0.001, 1e-8, 0.2, 0.1, 1, 3.5],
       lion: [x[0], x[1], x[2], o[0], o[1], n, 1e-4, 0.99, 0.9, 0.1, 0.99, 0.01],
       muonApply: [x[0], x[1], o[0], n, 0.998, 0.01],
+      asgd: [x[0], x[1], x[2], o[0], o[1], n, 0, 0.01, 0.9999, 0.01, 0.5, 1],
+      rprop: [x[0], x[1], x[2], x[3], o[0], o[1], o[2], n, 1, 0.5, 1.2, 1e-6, 50],
+      // The momentum variant; expAvg reads the z input again (inputs are only read).
+      scheduleFree: [x[0], x[1], x[2], x[3], x[2], o[0], o[1], o[2], o[3], n, 1, 0.999, 0.001, 0.05, 1e-8, 0.01, 0.6, -0.0004, 0.001, 0.9, 0.1, 0.3],
     };
     expect(Object.keys(calls).sort()).toEqual(Object.keys(POINTER_ARGS).sort());
     for (const threads of [2, 3]) {

@@ -138,6 +138,12 @@ const adafactorAttrs = {
   scale_: 'attr:paramScale',
 } as const;
 
+const scheduleFreeBase = {
+  p: 'in:param', g: 'in:grad', z: 'in:z', v: 'in:expAvgSq', po: 'out:param', zo: 'out:z', vo: 'out:expAvgSq', n: 'n',
+  b2_: 'attr:beta2', c2_: 'attr:oneMinusBeta2', bc2_: 'attr:biasCorrection2', eps_: 'attr:eps', wd_: 'attr:weightDecay',
+  ckp1_: 'attr:ckp1', yCoef_: 'attr:yCoef', lr_: 'attr:lr',
+} as const;
+
 /** The wasm-heap kernel of every optim op (packages/optim/KERNELS.md). */
 export function optimKernels(): KernelEntry[] {
   return [
@@ -199,6 +205,19 @@ export function optimKernels(): KernelEntry[] {
     }),
     entry(ops.MuonApply, 'muonApply', {
       p: 'in:param', o: 'in:ortho', po: 'out:param', n: 'n', scale_: 'attr:paramScale', lr_: 'attr:adjustedLr',
+    }),
+    entry(ops.AsgdStep, 'asgd', {
+      p: 'in:param', g: 'in:grad', ax: 'in:ax', po: 'out:param', axo: 'out:ax', n: 'n', maximize: 'attr:maximize',
+      wd_: 'attr:weightDecay', scale_: 'attr:paramScale', eta_: 'attr:eta', mu_: 'attr:mu', average: 'attr:average',
+    }),
+    entry(ops.RpropStep, 'rprop', {
+      p: 'in:param', g: 'in:grad', prev: 'in:prev', ss: 'in:stepSize', po: 'out:param', prevo: 'out:prev', sso: 'out:stepSize', n: 'n',
+      maximize: 'attr:maximize', minus_: 'attr:etaminus', plus_: 'attr:etaplus', lo_: 'attr:stepSizeMin', hi_: 'attr:stepSizeMax',
+    }),
+    entry(ops.ScheduleFreeAdamWStep, 'scheduleFree', { ...scheduleFreeBase, m: 0, mo: 0, momentum: 0, b1_: 0, c1_: 1, bc1_: 1 }),
+    entry(ops.ScheduleFreeAdamWMomentumStep, 'scheduleFree', {
+      ...scheduleFreeBase, m: 'in:expAvg', mo: 'out:expAvg', momentum: 1, b1_: 'attr:innerMomentum', c1_: 'attr:oneMinusInnerMomentum',
+      bc1_: 'attr:biasCorrection1',
     }),
   ];
 }

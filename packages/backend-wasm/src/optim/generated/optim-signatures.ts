@@ -16,4 +16,7 @@ export const OPTIM_SIGNATURES = {
   adafactorFactored: [['p', 'usize'], ['g', 'usize'], ['rv', 'usize'], ['cv', 'usize'], ['po', 'usize'], ['rvo', 'usize'], ['cvo', 'usize'], ['batch', 'u32'], ['rows', 'u32'], ['cols', 'u32'], ['maximize', 'u32'], ['w_', 'f32'], ['rho_', 'f32'], ['eps1_', 'f32'], ['eps1Sq_', 'f32'], ['eps2_', 'f32'], ['d_', 'f32'], ['scale_', 'f32']],
   muonMomentum: [['g', 'usize'], ['b', 'usize'], ['bo', 'usize'], ['uo', 'usize'], ['n', 'u32'], ['w1_', 'f32'], ['w2_', 'f32'], ['nesterov', 'u32'], ['eps_', 'f32']],
   muonApply: [['p', 'usize'], ['o', 'usize'], ['po', 'usize'], ['n', 'u32'], ['scale_', 'f32'], ['lr_', 'f32']],
+  asgd: [['p', 'usize'], ['g', 'usize'], ['ax', 'usize'], ['po', 'usize'], ['axo', 'usize'], ['n', 'u32'], ['maximize', 'u32'], ['wd_', 'f32'], ['scale_', 'f32'], ['eta_', 'f32'], ['mu_', 'f32'], ['average', 'u32']],
+  rprop: [['p', 'usize'], ['g', 'usize'], ['prev', 'usize'], ['ss', 'usize'], ['po', 'usize'], ['prevo', 'usize'], ['sso', 'usize'], ['n', 'u32'], ['maximize', 'u32'], ['minus_', 'f32'], ['plus_', 'f32'], ['lo_', 'f32'], ['hi_', 'f32']],
+  scheduleFree: [['p', 'usize'], ['g', 'usize'], ['z', 'usize'], ['v', 'usize'], ['m', 'usize'], ['po', 'usize'], ['zo', 'usize'], ['vo', 'usize'], ['mo', 'usize'], ['n', 'u32'], ['momentum', 'u32'], ['b2_', 'f32'], ['c2_', 'f32'], ['bc2_', 'f32'], ['eps_', 'f32'], ['wd_', 'f32'], ['ckp1_', 'f32'], ['yCoef_', 'f32'], ['lr_', 'f32'], ['b1_', 'f32'], ['c1_', 'f32'], ['bc1_', 'f32']],
 } as const;
