@@ -130,6 +130,12 @@ const OPTIMIZERS: Array<[string, string, Record<string, unknown>]> = [
   // AdafactorStep for the 1-D parameter, AdafactorFactoredStep for the others.
   ['AdafactorFactoredStep', 'Adafactor', { lr: 1e-2, weightDecay: 0.01 }],
   ['MuonMomentum', 'Muon', { lr: 0.02 }],
+  // t0 = 1e6: mu stays 1 (ax a copy); t0 = 0: mu < 1 from the second step on (the average).
+  ['AsgdStep', 'ASGD', { lr: 0.01 }],
+  ['AsgdStep', 'ASGD', { lr: 0.01, t0: 0, weightDecay: 0.01 }],
+  ['RpropStep', 'Rprop', { lr: 0.01 }],
+  ['ScheduleFreeAdamWStep', 'AdamWScheduleFree', { lr: 1e-3, weightDecay: 0.01 }],
+  ['ScheduleFreeAdamWMomentumStep', 'AdamWScheduleFree', { lr: 1e-3, warmupSteps: 2, innerMomentum: 0.9 }],
 ];
 
 /** The dispatches each kernel with reductions records per parameter (the elementwise ones record 1). */
@@ -146,7 +152,7 @@ export function webgpuOptimSuite(driver: Driver, driverLabel: string): void {
 
     it('the adapter registers a kernel for every optim op', () => {
       const names = kernelCases().map((c) => c.op.name);
-      expect(names.length).toBe(19);
+      expect(names.length).toBe(23);
       expect([...webgpuOptimOps].sort()).toEqual([...names].sort());
       expect(webgpuAdapter.capabilities.fusedKernels).toEqual(expect.arrayContaining(names));
       for (const c of kernelCases()) expect(c.op.hasKernel('webgpu'), c.op.name).toBe(true);
@@ -172,6 +178,8 @@ export function webgpuOptimSuite(driver: Driver, driverLabel: string): void {
           const vars = params(cls === 'Muon' ? [[17, 9], [9, 40]] : [[17, 9], [9], [3, 4, 5]]);
           const Cls = (optim as unknown as Record<string, Ctor>)[cls];
           const opt = new Cls(vars, { ...options, fused: true });
+          // Schedule-free AdamW starts in eval mode, as its reference does.
+          (opt as unknown as { train?: () => void }).train?.();
           const grads = [0, 1, 2, 3, 4].map((s) => gradsFor(vars, s));
           // Warm-up: state creation and pipeline compilation.
           opt.step(grads[0]);

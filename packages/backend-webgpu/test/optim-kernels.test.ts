@@ -41,14 +41,14 @@ describe('webgpu optim kernels: command stream and registration (lavapipe)', () 
   });
 
   it('init registers every optim op and the adapter reports them', () => {
-    expect(webgpuOptimOps.length).toBe(19);
+    expect(webgpuOptimOps.length).toBe(23);
     expect(fusedKernelsFor('webgpu')).toEqual(expect.arrayContaining([...webgpuOptimOps]));
     expect(webgpuAdapter.capabilities.fusedKernels).toEqual(expect.arrayContaining([...webgpuOptimOps]));
   });
 
   it('leaves out the 9-buffer ops on a device limited to 8 storage buffers per stage', () => {
     const fit = registerWebGPUOptimKernels(8);
-    expect(webgpuOptimOps.filter((o) => !fit.includes(o)).sort()).toEqual(['AdamAmsgradStep', 'LambStep', 'RmspropCenteredMomentumStep']);
+    expect(webgpuOptimOps.filter((o) => !fit.includes(o)).sort()).toEqual(['AdamAmsgradStep', 'LambStep', 'RmspropCenteredMomentumStep', 'ScheduleFreeAdamWMomentumStep']);
     expect(registerWebGPUOptimKernels(16)).toEqual([...webgpuOptimOps]);
   });
 
@@ -118,6 +118,28 @@ describe('webgpu optim kernels: command stream and registration (lavapipe)', () 
     expect(timing.wallMs).toBeGreaterThanOrEqual(0);
     expectClose((await out[0].data()) as Float32Array, new Float32Array([0.75, 1.5, 2.25, 3]));
     tf.dispose([p, ...out]);
+  });
+
+  it('Rprop: a product that underflows float32 keeps the step size, a sign flip zeroes the grad and rests the element (sign(0) = 0)', async () => {
+    const f = Math.fround;
+    const attrs = { etaminus: 0.5, etaplus: 1.2, stepSizeMin: 1e-6, stepSizeMax: 50, maximize: false };
+    // Elements: a product of 1e-60 (0 in float32), same sign, flipped sign, a rested element (prev 0), and a fifth for the scalar path.
+    const values = { param: [1, 1, 1, 1, 2], grad: [1e-30, 2, -2, 0.5, -3], prev: [1e-30, 1, 1, 0, -1], stepSize: [0.1, 0.1, 0.1, 0.1, 60] };
+    const up = f(f(0.1) * f(1.2));
+    const want = {
+      param: [f(1 - f(0.1)), f(1 - up), 1, f(1 - f(0.1)), 2 + 50],
+      prev: [1e-30, 2, 0, 0.5, -3],
+      stepSize: [f(0.1), up, f(f(0.1) * f(0.5)), f(0.1), 50],
+    };
+    // 4 elements take the vec4 path, 5 the scalar one.
+    for (const n of [4, 5]) {
+      const inputs = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, tf.tensor1d(v.slice(0, n))]));
+      const [param, prev, stepSize] = run('RpropStep', inputs, attrs);
+      expectClose((await param.data()) as Float32Array, new Float32Array(want.param.slice(0, n)));
+      expectClose((await prev.data()) as Float32Array, new Float32Array(want.prev.slice(0, n)));
+      expectClose((await stepSize.data()) as Float32Array, new Float32Array(want.stepSize.slice(0, n)));
+      tf.dispose([...Object.values(inputs), param, prev, stepSize]);
+    }
   });
 
   const adafactorAttrs = { maximize: false, oneMinusBeta2: 0.2, rho: 0.01, eps1: 1e-30, eps1Sq: 1e-60, eps2: 1e-3, d: 1, paramScale: 0.99 };

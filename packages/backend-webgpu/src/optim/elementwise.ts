@@ -17,6 +17,11 @@ export interface ElementwiseSpec<D extends FusedOpDeclaration = FusedOpDeclarati
   decl: D;
   /** Attributes passed as f32 uniforms (each rounded to float32 once), read as `f.<name>`. */
   scalars: readonly F32Attr<D>[];
+  /**
+   * Uniforms derived from the attributes, after the scalars, read as `f.<name>`:
+   * only a lerp's complement `f(1 - f(w))` (KERNELS.md's one derived scalar).
+   */
+  derived?: { [name: string]: (attrs: AttrsOf<D>) => number };
   /** Boolean facts the shader is specialized on (flags, `weightDecay != 0`). */
   flags?: (attrs: AttrsOf<D>) => Record<string, boolean>;
   /**
@@ -50,7 +55,7 @@ export function bindings(inputs: readonly string[], outputs: readonly string[], 
 
 /** The shader; with `vec4`, each invocation updates 4 elements (the body is the same, on vec4<f32>). */
 export function elementwiseShader(spec: ElementwiseSpec, flags: Record<string, boolean>, vec4 = false): string {
-  return `${uniformStruct(['n: u32', 'rowStride: u32'], spec.scalars)}
+  return `${uniformStruct(['n: u32', 'rowStride: u32'], [...spec.scalars, ...Object.keys(spec.derived ?? {})])}
 ${bindings(spec.decl.inputs, spec.decl.outputs, vec4 ? 'vec4<f32>' : 'f32')}
 
 @compute @workgroup_size(${WORKGROUP})
@@ -116,6 +121,7 @@ export function elementwiseKernel(spec: ElementwiseSpec): FusedKernelFunc {
       { type: 'uint32', data: [x * WORKGROUP] },
       { type: 'float32', data: [1] },
       ...scalarUniforms(decl.name, spec.scalars, attrs),
+      ...Object.values(spec.derived ?? {}).map((value): ProgramUniform => ({ type: 'float32', data: [value(attrs as never)] })),
     ]);
     const bindGroup = makeBindGroup(be.device, p, [...outBuffers, ...inBuffers], uniforms);
     recordDispatch(be, `Descent${decl.name}`, p.pipeline, bindGroup, [x, y], [...ins, ...outs]);

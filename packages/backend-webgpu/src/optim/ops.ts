@@ -4,6 +4,7 @@
 // `out_<name>[i]`; `R()` rounds a value torch keeps as a float32 tensor.
 import { fusedOps as ops, type FusedAttrs } from '@descent/core';
 import { elementwise, type ElementwiseSpec } from './elementwise.js';
+import { lerp, lerpWeight } from './reduce.js';
 
 type Flags = Record<string, boolean>;
 
@@ -168,6 +169,61 @@ const muonApply = elementwise({
   body: () => '  out_param[i] = R(param[i] * f.paramScale) - R(ortho[i] * f.adjustedLr);',
 });
 
+// ASGD: while mu is 1 (average false), ax is a copy of the new param and its input is never read.
+const asgd = elementwise({
+  decl: ops.AsgdStep,
+  scalars: ['weightDecay', 'paramScale', 'eta', 'mu'],
+  flags: (a) => ({ ...gradFlags(a), average: a.average === true }),
+  body: (fl) => `${grad(fl)}
+  let p1 = R(p * f.paramScale) - g * f.eta;
+  out_param[i] = p1;
+  out_ax[i] = ${fl.average ? 'ax[i] + (p1 - ax[i]) * f.mu' : 'p1'};`,
+});
+
+// Rprop: the sign of g·prev, a float32 product (a tiny one is 0: the step size stays);
+// where it is negative the grad is zeroed, and WGSL's sign(0) = 0 then rests the element.
+// Comparisons and min/max take T on both sides (f32, or vec4<f32> splatted).
+const rprop = elementwise({
+  decl: ops.RpropStep,
+  scalars: ['etaminus', 'etaplus', 'stepSizeMin', 'stepSizeMax'],
+  flags: (a) => ({ maximize: a.maximize === true }),
+  body: (fl) => `  let g = ${fl.maximize ? '-grad[i]' : 'grad[i]'};
+  let s = g * prev[i];
+  let factor = select(select(T(1.0), T(f.etaminus), s < T(0.0)), T(f.etaplus), s > T(0.0));
+  let size = min(max(stepSize[i] * factor, T(f.stepSizeMin)), T(f.stepSizeMax));
+  let held = select(g, T(0.0), s < T(0.0));
+  out_stepSize[i] = size;
+  out_prev[i] = held;
+  out_param[i] = param[i] - sign(held) * size;`,
+});
+
+// Schedule-free AdamW: lerp(y, z, ckp1) takes one of torch's two forms, chosen once per step
+// on f(ckp1) (a shader variant); its complement f(1 - f(ckp1)) is a uniform.
+function scheduleFree(momentum: boolean): ElementwiseSpec {
+  return elementwise({
+    decl: momentum ? ops.ScheduleFreeAdamWMomentumStep : ops.ScheduleFreeAdamWStep,
+    scalars: ['beta2', 'oneMinusBeta2', 'biasCorrection2', 'eps', 'weightDecay', 'ckp1', 'yCoef', 'lr', ...(momentum ? (['innerMomentum', 'oneMinusInnerMomentum', 'biasCorrection1'] as const) : [])],
+    derived: { ckp1Complement: (a) => lerpWeight(a.ckp1).complement },
+    flags: (a) => ({ decay: a.weightDecay !== 0, low: lerpWeight(a.ckp1).low }),
+    body: (fl) => `  let g = grad[i];
+  let y = param[i];
+  let z0 = z[i];
+  let v = R(expAvgSq[i] * f.beta2 + (g * f.oneMinusBeta2) * g);
+  out_expAvgSq[i] = v;
+  let denom = sqrt(v / f.biasCorrection2) + f.eps;
+  ${
+    momentum
+      ? `let m = R(expAvg[i] * f.innerMomentum + g * f.oneMinusInnerMomentum);
+  out_expAvg[i] = m;
+  var u = (m / f.biasCorrection1) / denom;`
+      : 'var u = g / denom;'
+  }
+  ${fl.decay ? 'u = R(u + y * f.weightDecay);' : ''}
+  out_param[i] = R(${lerp(fl.low, 'y', 'z0', 'f.ckp1', 'f.ckp1Complement')}) + u * f.yCoef;
+  out_z[i] = z0 - u * f.lr;`,
+  });
+}
+
 /** Every elementwise optim op (all but those with reductions: LAMB, Adafactor, MuonMomentum). */
 export const elementwiseOps: readonly ElementwiseSpec[] = [
   sgd,
@@ -185,4 +241,8 @@ export const elementwiseOps: readonly ElementwiseSpec[] = [
   radam,
   lion,
   muonApply,
+  asgd,
+  rprop,
+  scheduleFree(false),
+  scheduleFree(true),
 ];

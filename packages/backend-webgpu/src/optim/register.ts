@@ -20,7 +20,8 @@ export const webgpuOptimOps: readonly string[] = [...elementwiseOps.map((s) => s
 /**
  * Registers the WGSL kernels of the @descent/optim fused ops for tfjs's `webgpu`
  * backend, those whose storage buffers (inputs plus outputs) fit the device's
- * `maxStorageBuffersPerShaderStage` (AMSGrad, centered momentum RMSprop and LAMB need 9, the others at most 8;
+ * `maxStorageBuffersPerShaderStage` (AMSGrad, centered momentum RMSprop, LAMB and schedule-free AdamW with
+ * inner momentum need 9, the others at most 8;
  * WebGPU's default is 8, and the adapter asks for the adapter's maximum). An op
  * left out runs its composite fallback. Returns the ops registered.
  * The adapter's `init()` calls it; call it yourself only if you start
