@@ -3,8 +3,8 @@
 // each case once through the backend's fused kernels (fused: true, so a missing
 // kernel fails) and once through the composite fallback. Then optim2.json
 // (tools/gen_optim2_fixtures.py): ASGD, Rprop, Muon, Adafactor and schedule-free
-// AdamW through their composite ops, LBFGS with its closure, and updateBn on
-// @descent/nn's batch norms. optim's own tests replay them on cpu.
+// AdamW the same way (fused, then composite), LBFGS with its closure, and updateBn
+// on @descent/nn's batch norms. optim's own tests replay them on cpu.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';

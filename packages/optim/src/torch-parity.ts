@@ -107,8 +107,8 @@ export async function replayTorchCase(c: TorchParityCase, fused: boolean): Promi
 
 /**
  * One test per case, through the fused kernels and then the composite fallback, named as Descent's parity suites name them;
- * `run` resolves to replayTorchCase's mismatches. Optimizers without fused kernels (`static fusedKernels = false`: Muon,
- * Adafactor, ASGD, Rprop, schedule-free AdamW) run the composite ops only.
+ * `run` resolves to replayTorchCase's mismatches. An optimizer without fused kernels (`static fusedKernels = false`)
+ * runs the composite ops only.
  */
 export function torchParityTests(fixtures: TorchParityFixtures): Array<{
   name: string;
