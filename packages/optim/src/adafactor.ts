@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError, isHostTensor, type AttrsOf, type HostTensor, type fusedOps } from '@descent/core';
+import { declaredShape, fusedOps, InvalidArgumentError, isHostTensor, type AttrsOf, type HostTensor } from '@descent/core';
 import { Optimizer, type BaseOptions, type OptimizerStateDict, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
-import { FLOAT32_EPS, factorShapes, isFactored } from './functional/adafactor.js';
+import { FLOAT32_EPS, isFactored } from './functional/adafactor.js';
 import { adafactorFactoredStep, adafactorStep } from './ops/adafactor.js';
 
 export interface AdafactorOptions extends BaseOptions {
@@ -35,6 +35,11 @@ export function adafactorAttrs(
     d: o.d,
     paramScale: 1 - o.lr * o.weightDecay,
   };
+}
+
+/** A factor's shape, as the fused op declares it (`rowVar` `[..., n, 1]`, `colVar` `[..., 1, m]`). */
+function factorShape(name: 'rowVar' | 'colVar', shape: readonly number[]): number[] {
+  return declaredShape(fusedOps.AdafactorFactoredStep, name, shape);
 }
 
 function fail(parameter: string, value: unknown, message: string): never {
@@ -81,9 +86,8 @@ export class Adafactor extends Optimizer<AdafactorOptions> {
       if (s.step === undefined) {
         s.step = 0;
         if (isFactored(e.param.shape)) {
-          const { row, col } = factorShapes(e.param.shape);
-          s.rowVar = tf.keep(tf.zeros(row));
-          s.colVar = tf.keep(tf.zeros(col));
+          s.rowVar = tf.keep(tf.zeros(factorShape('rowVar', e.param.shape)));
+          s.colVar = tf.keep(tf.zeros(factorShape('colVar', e.param.shape)));
         } else {
           s.variance = tf.keep(tf.zerosLike(e.param));
         }
@@ -119,8 +123,8 @@ export class Adafactor extends Optimizer<AdafactorOptions> {
         fail('stateDict', id, `loaded state of parameter ${id} (${param.name}, shape [${param.shape.join(', ')}]) needs ${isFactored(param.shape) ? 'both rowVar and colVar' : 'variance, not rowVar/colVar'}`);
       }
       if (param) {
-        const want = factorShapes(param.shape);
-        for (const [key, value, shape] of [['rowVar', rowVar, want.row], ['colVar', colVar, want.col]] as const) {
+        for (const [key, value] of [['rowVar', rowVar], ['colVar', colVar]] as const) {
+          const shape = factorShape(key, param.shape);
           const ok = (value instanceof tf.Tensor || isHostTensor(value)) && tf.util.arraysEqual(value.shape, shape);
           if (!ok) fail('stateDict', value, `loaded state "${key}" of parameter ${id} must be a tensor of shape [${shape.join(', ')}] for ${param.name} [${param.shape.join(', ')}]`);
         }

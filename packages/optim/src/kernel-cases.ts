@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Generator, type AnyFusedOp, type FusedAttrs } from '@descent/core';
+import { declaredShape, Generator, type AnyFusedOp, type FusedAttrs } from '@descent/core';
 import * as ops from './ops/index.js';
 import { adamAttrs } from './adam.js';
 import { lambAttrs } from './lamb.js';
@@ -15,7 +15,7 @@ import { adafactorAttrs } from './adafactor.js';
 import { muonAttrs } from './muon.js';
 import { asgdAttrs } from './asgd.js';
 import { rpropAttrs } from './rprop.js';
-import { scheduleFreeAttrs } from './schedule-free-adamw.js';
+import { scheduleFreeAttrs, scheduleFreeMomentumAttrs } from './schedule-free-adamw.js';
 import { scheduleFreeScalars } from './functional/schedule-free.js';
 
 /** One fused op and a generator of random, valid inputs and attributes for it. */
@@ -212,8 +212,8 @@ export function kernelCases(): KernelCase[] {
       op: ops.adafactorFactoredStep,
       generate: (rng, run) => {
         const shape = matrixShape(rng, run);
-        const row = [...shape.slice(0, -1), 1];
-        const col = [...shape.slice(0, -2), 1, shape[shape.length - 1]];
+        const row = declaredShape(ops.adafactorFactoredStep.declaration, 'rowVar', shape);
+        const col = declaredShape(ops.adafactorFactoredStep.declaration, 'colVar', shape);
         const inputs = {
           param: tensor(rng, sizeOf(shape), normal, shape),
           grad: tensor(rng, sizeOf(shape), normal, shape),
@@ -288,12 +288,9 @@ export function kernelCases(): KernelCase[] {
             lrMax: k === 0 ? -1 : options.lr,
             weightSum: k === 0 ? 0 : uniform(rng, 1e-4, 1),
           };
-          const attrs = scheduleFreeAttrs({ ...options, eps: 1e-8, innerMomentum }, scheduleFreeScalars(k, group));
-          if (!momentum) {
-            const { innerMomentum: _m, oneMinusInnerMomentum: _c, biasCorrection1: _b, ...plain } = attrs;
-            return { inputs, attrs: plain };
-          }
-          return { inputs, attrs };
+          const o = { ...options, eps: 1e-8, innerMomentum };
+          const scalars = scheduleFreeScalars(k, group);
+          return { inputs, attrs: momentum ? scheduleFreeMomentumAttrs(o, scalars) : scheduleFreeAttrs(o, scalars) };
         },
       }),
     ),

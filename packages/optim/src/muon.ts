@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DescentError, InvalidArgumentError, type AttrsOf, type fusedOps } from '@descent/core';
+import { InvalidArgumentError, type AttrsOf, type fusedOps } from '@descent/core';
 import { Optimizer, type BaseOptions, type ParamGroup, type Params, type StepEntry } from './optimizer.js';
 import { replaceState } from './composite-step.js';
 import { MUON_NS_COEFFICIENTS, muonAdjustedLr, newtonSchulzIterations, type MuonAdjustLrFn } from './functional/muon.js';
@@ -98,20 +98,13 @@ export class Muon extends Optimizer<MuonOptions> {
   }
 
   protected stepGroup(group: ParamGroup<MuonOptions>, entries: StepEntry[]): void {
-    const fused = group.fused ?? null;
-    if (fused === true && !(muonMomentum.hasKernel() && muonApply.hasKernel())) {
-      throw new DescentError(`fused: true, but backend "${tf.getBackend()}" has no MuonMomentum/MuonApply kernel`);
-    }
-    const run = <T>(op: { (i: T, a: never): Record<string, tf.Tensor>; fallback(i: T, a: never): Record<string, tf.Tensor> }, inputs: T, attrs: unknown) =>
-      fused === false ? op.fallback(inputs, attrs as never) : op(inputs, attrs as never);
     for (const e of entries) {
       if (!(e.state.momentumBuffer instanceof tf.Tensor)) e.state.momentumBuffer = tf.keep(tf.zerosLike(e.param));
       const attrs = muonAttrs(group, e.param.shape);
       tf.tidy(() => {
-        const { momentumBuffer, update } = run(muonMomentum, { grad: e.grad, momentumBuffer: e.state.momentumBuffer as tf.Tensor }, attrs.momentum);
+        const { momentumBuffer, update } = this.runOp(muonMomentum, group, { grad: e.grad, momentumBuffer: e.state.momentumBuffer as tf.Tensor }, attrs.momentum);
         const ortho = newtonSchulzIterations(update as tf.Tensor2D, group.nsCoefficients, group.nsSteps);
-        const { param } = run(muonApply, { param: e.param, ortho }, attrs.apply);
-        e.param.assign(param);
+        e.param.assign(this.runOp(muonApply, group, { param: e.param, ortho }, attrs.apply).param);
         replaceState(e.state, { momentumBuffer });
       });
     }

@@ -214,12 +214,7 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
     stateKeys: readonly Out[],
   ): void {
     tf.tidy(() => {
-      const fused = group.fused ?? null;
-      if (fused === true && !op.hasKernel()) {
-        throw new DescentError(`fused: true, but backend "${tf.getBackend()}" has no ${op.name} kernel`);
-      }
-      const ins = inputs();
-      const out = fused === false ? op.fallback(ins, attrs) : this.recycler.run(() => op(ins, attrs));
+      const out = this.runOp(op, group, inputs(), attrs);
       entry.param.assign((out as Record<string, tf.Tensor>).param as tf.Tensor);
       for (const key of stateKeys) {
         const old = entry.state[key];
@@ -229,6 +224,19 @@ export abstract class Optimizer<O extends BaseOptions> extends tf.Optimizer {
         if (old instanceof tf.Tensor && old !== next) this.recycler.release(old);
       }
     });
+  }
+
+  /**
+   * Calls `op` as the group's `fused` option says: its kernel where the backend
+   * has one (`null`; `true` throws if it has none), or its fallback (`false`).
+   * The caller owns the outputs (call it inside a tidy).
+   */
+  protected runOp<I extends string, Out extends string, A extends AttrSpec>(op: FusedOp<I, Out, A>, group: ParamGroup<O>, inputs: Record<I, tf.Tensor>, attrs: AttrValues<A>): Record<Out, tf.Tensor> {
+    const fused = group.fused ?? null;
+    if (fused === true && !op.hasKernel()) {
+      throw new DescentError(`fused: true, but backend "${tf.getBackend()}" has no ${op.name} kernel`);
+    }
+    return fused === false ? op.fallback(inputs, attrs) : this.recycler.run(() => op(inputs, attrs));
   }
 
   /** Makes `state[key]` a zero tensor like `param` if it is missing (inside the caller's tidy or not). */

@@ -31,14 +31,11 @@ export interface AdamWScheduleFreeOptions extends BaseOptions {
   scheduledLr: number;
 }
 
-/**
- * The attributes of a schedule-free AdamW update from a group's step scalars
- * (`ScheduleFreeAdamWStep`'s; with `innerMomentum > 0` also the momentum's, for `ScheduleFreeAdamWMomentumStep`).
- */
+/** The attributes of a schedule-free AdamW update (`ScheduleFreeAdamWStep`) from a group's step scalars. */
 export function scheduleFreeAttrs(
-  o: Pick<AdamWScheduleFreeOptions, 'betas' | 'eps' | 'weightDecay' | 'innerMomentum'>,
+  o: Pick<AdamWScheduleFreeOptions, 'betas' | 'eps' | 'weightDecay'>,
   s: ScheduleFreeScalars,
-): AttrsOf<typeof fusedOps.ScheduleFreeAdamWMomentumStep> {
+): AttrsOf<typeof fusedOps.ScheduleFreeAdamWStep> {
   const [beta1, beta2] = o.betas;
   return {
     beta2,
@@ -49,10 +46,15 @@ export function scheduleFreeAttrs(
     ckp1: s.ckp1,
     yCoef: s.lr * (beta1 * (1 - s.ckp1) - 1),
     lr: s.lr,
-    innerMomentum: o.innerMomentum,
-    oneMinusInnerMomentum: 1 - o.innerMomentum,
-    biasCorrection1: s.biasCorrection1,
   };
+}
+
+/** The same with the inner momentum's, for `ScheduleFreeAdamWMomentumStep` (`innerMomentum > 0`). */
+export function scheduleFreeMomentumAttrs(
+  o: Pick<AdamWScheduleFreeOptions, 'betas' | 'eps' | 'weightDecay' | 'innerMomentum'>,
+  s: ScheduleFreeScalars,
+): AttrsOf<typeof fusedOps.ScheduleFreeAdamWMomentumStep> {
+  return { ...scheduleFreeAttrs(o, s), innerMomentum: o.innerMomentum, oneMinusInnerMomentum: 1 - o.innerMomentum, biasCorrection1: s.biasCorrection1 };
 }
 
 /** The reference's message, word for word. */
@@ -113,20 +115,21 @@ export class AdamWScheduleFree extends Optimizer<AdamWScheduleFreeOptions> {
     group.scheduledLr = scalars.lr;
     group.lrMax = scalars.lrMax;
     group.weightSum = scalars.weightSum;
-    const { innerMomentum, oneMinusInnerMomentum, biasCorrection1, ...plain } = scheduleFreeAttrs(group, scalars);
+    const momentum = group.innerMomentum !== 0;
+    const plain = momentum ? undefined : scheduleFreeAttrs(group, scalars);
+    const full = momentum ? scheduleFreeMomentumAttrs(group, scalars) : undefined;
     for (const e of entries) {
       const s = e.state;
       if (!(s.z instanceof tf.Tensor)) {
         s.z = tf.keep(tf.clone(e.param));
         s.expAvgSq = tf.keep(tf.zerosLike(e.param));
       }
-      if (group.innerMomentum !== 0 && !(s.expAvg instanceof tf.Tensor)) s.expAvg = tf.keep(tf.zerosLike(e.param));
+      if (momentum && !(s.expAvg instanceof tf.Tensor)) s.expAvg = tf.keep(tf.zerosLike(e.param));
       const base = { param: e.param, grad: e.grad, z: s.z as tf.Tensor, expAvgSq: s.expAvgSq as tf.Tensor };
-      if (group.innerMomentum !== 0) {
-        const attrs = { ...plain, innerMomentum, oneMinusInnerMomentum, biasCorrection1 };
-        this.runUpdate(scheduleFreeAdamWMomentumStep, group, e, () => ({ ...base, expAvg: s.expAvg as tf.Tensor }), attrs, ['z', 'expAvgSq', 'expAvg']);
+      if (momentum) {
+        this.runUpdate(scheduleFreeAdamWMomentumStep, group, e, () => ({ ...base, expAvg: s.expAvg as tf.Tensor }), full!, ['z', 'expAvgSq', 'expAvg']);
       } else {
-        this.runUpdate(scheduleFreeAdamWStep, group, e, () => base, plain, ['z', 'expAvgSq']);
+        this.runUpdate(scheduleFreeAdamWStep, group, e, () => base, plain!, ['z', 'expAvgSq']);
       }
     }
     group.k += 1;

@@ -5,12 +5,3 @@ export const FLOAT32_EPS = 2 ** -23;
 export function isFactored(shape: readonly number[]): boolean {
   return shape.length > 1;
 }
-
-/** The row and column factors' shapes: the last axis, or the one before it, reduced to 1. */
-export function factorShapes(shape: readonly number[]): { row: number[]; col: number[] } {
-  const row = [...shape];
-  row[row.length - 1] = 1;
-  const col = [...shape];
-  col[col.length - 2] = 1;
-  return { row, col };
-}

@@ -1,12 +1,5 @@
 import type { AdafactorFactoredStep, AdafactorStep } from '../../ops/optim.js';
-import { f, R, type Body } from './host-kernel.js';
-
-/** torch's cpu `lerp(s, e, w)` for a float32 weight `w` (KERNELS.md). */
-export function lerpFn(weight: number): (s: number, e: number) => number {
-  const w = f(weight);
-  const c = f(1 - w);
-  return Math.abs(w) < 0.5 ? (s, e) => s + (e - s) * w : (s, e) => e - (e - s) * c;
-}
+import { f, lerpFn, R, type Body } from './host-kernel.js';
 
 function sumSquares(x: Float32Array): number {
   let s = 0;

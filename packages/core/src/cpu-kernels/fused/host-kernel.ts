@@ -61,3 +61,10 @@ export function gradFn(a: { weightDecay: number; maximize?: boolean }): (g: numb
   const sign = a.maximize ? -1 : 1;
   return wd !== 0 ? (g, p) => R(sign * g + wd * p) : (g) => sign * g;
 }
+
+/** torch's cpu `lerp(s, e, w)` for a float32 weight `w` (KERNELS.md). */
+export function lerpFn(weight: number): (s: number, e: number) => number {
+  const w = f(weight);
+  const c = f(1 - w);
+  return Math.abs(w) < 0.5 ? (s, e) => s + (e - s) * w : (s, e) => e - (e - s) * c;
+}

@@ -1,6 +1,5 @@
 import type { MuonApply, MuonMomentum } from '../../ops/optim.js';
-import { f, R, type Body } from './host-kernel.js';
-import { lerpFn } from './adafactor.js';
+import { f, lerpFn, R, type Body } from './host-kernel.js';
 
 export const muonMomentum: Body<typeof MuonMomentum> = ({ grad, momentumBuffer }, out, n, a) => {
   const toGrad = lerpFn(a.oneMinusMomentum);

@@ -1,6 +1,5 @@
 import type { ScheduleFreeAdamWMomentumStep, ScheduleFreeAdamWStep } from '../../ops/optim.js';
-import { f, R, type Body } from './host-kernel.js';
-import { lerpFn } from './adafactor.js';
+import { f, lerpFn, R, type Body } from './host-kernel.js';
 
 /** Both variants: `m` is the inner momentum's input and output, when there is one. */
 function scheduleFree(
