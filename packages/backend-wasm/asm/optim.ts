@@ -857,3 +857,8 @@ export function scheduleFree(
   st(po + i, f32x4.add(lerp(y, zz, w, c, low), f32x4.mul(u, yCoef)), t);
   st(zo + i, f32x4.sub(zz, f32x4.mul(u, lr)), t);
 }
+
+// ---------------------------------------------------------------- GEMM
+// Compiled into this module so that the kernel pool's threads run it too.
+
+export { gemm } from './gemm';

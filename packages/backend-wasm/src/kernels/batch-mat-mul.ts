@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { Scratch, batchSize, copySlice, reshapeView, transposeLast2, type WasmKernelArgs } from './helpers.js';
+import { gemmMatMul, preferGemm } from './gemm.js';
 import { stockKernel } from './stock.js';
 
 /**
@@ -14,15 +15,20 @@ function plainStock(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo): t
 }
 
 /**
- * `op(a) @ op(b)` for single matrices (all batch dims 1) through XNNPACK: the
- * stock kernel takes that path only without transposes, so transposes are made
- * explicit first. XNNPACK also packs b on every call with a new b. So either
- * `op(a) @ op(b)` is computed directly, or `(op(b)ᵀ @ op(a)ᵀ)ᵀ`, whichever
- * moves fewer elements: for `dy @ Wᵀ` in a dense layer's backward pass the
- * second copies dy and the output instead of the whole weight matrix. All
+ * `op(a) @ op(b)` for single matrices (all batch dims 1). A new b goes to
+ * Descent's GEMM, which needs no packing (./gemm.ts); a b seen before goes to
+ * XNNPACK, which has its packed copy. The stock kernel takes XNNPACK's path
+ * only without transposes, so transposes are made explicit first, and XNNPACK
+ * packs b on every call with a new b. So either `op(a) @ op(b)` is computed
+ * directly, or `(op(b)ᵀ @ op(a)ᵀ)ᵀ`, whichever moves fewer elements. All
  * copies are new tensors, freed here.
  */
 export function singleMatMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo {
+  if (preferGemm(b, transposeB)) {
+    const out = gemmMatMul(backend, a, b, transposeA, transposeB);
+    out.shape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), ...out.shape];
+    return out;
+  }
   const sizeA = tf.util.sizeFromShape(a.shape);
   const sizeB = tf.util.sizeFromShape(b.shape);
   const m = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
@@ -74,9 +80,9 @@ function splitMatMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, t
 
 /**
  * tfjs-wasm's BatchMatMul sends everything except an untransposed single
- * matrix product to a scalar loop. This kernel routes transposed and batched
- * products to XNNPACK instead. It never writes into `a` or `b`: XNNPACK caches
- * packed weights under b's tensor id.
+ * matrix product to a scalar loop. This kernel routes single products to
+ * Descent's GEMM or XNNPACK (singleMatMul), and batched ones to XNNPACK. It
+ * never writes into `a` or `b`: XNNPACK caches packed weights under b's tensor id.
  */
 export function batchMatMul(args: WasmKernelArgs): tf.TensorInfo {
   const { backend, attrs = {} } = args;
@@ -90,10 +96,6 @@ export function batchMatMul(args: WasmKernelArgs): tf.TensorInfo {
 
   const batchA = batchSize(a.shape);
   const batchB = batchSize(b.shape);
-  if (batchA === 1 && batchB === 1) {
-    return transposeA || transposeB ? singleMatMul(backend, a, b, transposeA, transposeB) : stock();
-  }
-
   const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const [a0, a1] = a.shape.slice(-2);
   const m = transposeA ? a1 : a0;
@@ -102,6 +104,7 @@ export function batchMatMul(args: WasmKernelArgs): tf.TensorInfo {
   const kB = transposeB ? b.shape[b.shape.length - 1] : b.shape[b.shape.length - 2];
   // Leave shape errors to the stock kernel, which words them like tfjs does.
   if (k !== kB) return stock();
+  if (batchA === 1 && batchB === 1) return singleMatMul(backend, a, b, transposeA, transposeB);
 
   if (batchB === 1 && !transposeA) {
     // One weight matrix for every batch item: stack the items' rows into one product.

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@descent/core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { batchMatMul, singleMatMul } from './batch-mat-mul.js';
+import { gemmMatMul, preferGemm } from './gemm.js';
 import { Scratch, batchSize, transposeLast2, wasmKernel, type WasmKernelArgs } from './helpers.js';
 import { stockKernel } from './stock.js';
 
@@ -36,7 +37,8 @@ const isVectorOf = (t: tf.TensorInfo | undefined, n: number) => t == null || (t.
 
 /**
  * `activation(op(a) @ op(b) + bias)`. A single matrix product with a per-column
- * bias goes through XNNPACK with bias and activation fused (transposes made
+ * bias goes through Descent's GEMM with bias and relu fused when b is new
+ * (./gemm.ts), else through XNNPACK with bias and activation fused (transposes made
  * explicit first). Everything else is matmul, Add and activation kernels, as
  * tfjs-backend-cpu does it: the stock wasm kernel's scalar loop adds the bias
  * once per 48-wide block of the inner dimension and indexes it wrongly, so it
@@ -55,6 +57,11 @@ export function fusedMatMul(args: WasmKernelArgs): tf.TensorInfo {
   const single = batchSize(a!.shape) === 1 && batchSize(b!.shape) === 1;
   const nonEmpty = tf.util.sizeFromShape(a!.shape) > 0 && tf.util.sizeFromShape(b!.shape) > 0;
   const xnn = single && nonEmpty && XNN_FUSABLE.has(activation) && isVectorOf(bias, n) && (activation !== 'prelu' || isVectorOf(prelu, n));
+  if (xnn && (activation === 'linear' || activation === 'relu') && preferGemm(b!, transposeB)) {
+    const out = gemmMatMul(backend, a!, b!, transposeA, transposeB, bias, activation === 'relu');
+    out.shape = [...tf.broadcast_util.assertAndGetBroadcastShape(a!.shape.slice(0, -2), b!.shape.slice(0, -2)), ...out.shape];
+    return out;
+  }
   if (xnn) {
     if (!transposeA && !transposeB) return stockKernel(tf._FusedMatMul)(args);
     const scratch = new Scratch(backend);

@@ -93,6 +93,18 @@ export async function startKernelPool(memory: WebAssembly.Memory, threads: numbe
   return threads;
 }
 
+/**
+ * Runs a partitioned export (asm/gemm.ts) of the module bound to `memory`:
+ * across the pool's threads when one runs and `work` is large enough, else on
+ * this thread. `args` end with `part = 0, parts = 1`.
+ */
+export function runPartitioned(memory: WebAssembly.Memory, name: keyof OptimExports, args: number[], work: number): void {
+  const pool = pools.get(memory);
+  // A running pool was started with this memory's own instance (startKernelPool).
+  if (pool) pool.call(instances.get(memory)!, name, args, work);
+  else optimExportsFor(memory)[name](...args);
+}
+
 /** The running pool of `memory`, if any. */
 export function kernelPoolOf(memory: WebAssembly.Memory): KernelPool | undefined {
   return pools.get(memory);

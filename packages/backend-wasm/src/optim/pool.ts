@@ -20,19 +20,32 @@ import { OPTIM_SIGNATURES } from './generated/optim-signatures.js';
 export const REDUCING_EXPORTS: readonly string[] = ['lamb', 'adafactor', 'adafactorFactored', 'muonMomentum'];
 
 /**
+ * The exports that split themselves: their last two parameters are `part` and
+ * `parts`, and each call computes its own share (asm/gemm.ts: a range of
+ * column panels or rows). Each thread gets its index as `part`.
+ */
+export const PARTITIONED_EXPORTS: readonly string[] = Object.entries(OPTIM_SIGNATURES)
+  .filter(([, params]) => params.length >= 2 && params.at(-2)![0] === 'part' && params.at(-1)![0] === 'parts')
+  .map(([name]) => name);
+
+/**
  * How many byte-offset arguments come before `n` in each elementwise export of
  * asm/optim.ts (from its generated signatures; the reducing ones are not split).
  */
 export const POINTER_ARGS: Readonly<Record<string, number>> = Object.fromEntries(
   Object.entries(OPTIM_SIGNATURES)
-    .filter(([name]) => !REDUCING_EXPORTS.includes(name))
+    .filter(([name]) => !REDUCING_EXPORTS.includes(name) && !PARTITIONED_EXPORTS.includes(name))
     .map(([name, params]) => [name, params.findIndex(([p]) => p === 'n')]),
 );
 
 /** Below this many elements a wake-up of the workers costs more than it saves. */
 export const MIN_PARALLEL = 1 << 15;
+/** The same for a partitioned export, in units of the `work` its caller passes (a GEMM's multiply-adds). */
+export const MIN_PARALLEL_WORK = 1 << 17;
 
-const NAMES = Object.keys(POINTER_ARGS);
+// Elementwise exports first, then the partitioned ones (pointer index -1).
+const NAMES = [...Object.keys(POINTER_ARGS), ...PARTITIONED_EXPORTS];
+const POINTERS = NAMES.map((name) => POINTER_ARGS[name] ?? -1);
 const MAX_ARGS = 32;
 // Int32 control words.
 const SEQ = 0; // bumped for every job; workers wait on it
@@ -92,16 +105,27 @@ const run = ({ module, memory, control, args, index, parts, names, pointers }, p
   const ctl = new Int32Array(control);
   const f64 = new Float64Array(args);
   let seen = Atomics.load(ctl, ${SEQ});
+  let spin = 0;
   post('ready');
   for (;;) {
-    const until = performance.now() + ${WORKER_SPIN_MS};
+    const until = performance.now() + spin;
     while (Atomics.load(ctl, ${SEQ}) === seen && performance.now() < until);
     Atomics.wait(ctl, ${SEQ}, seen);
     seen = Atomics.load(ctl, ${SEQ});
     const fn = ctl[${FN}];
     if (fn < 0) break;
-    const a = partArgs(f64, ctl[${COUNT}], pointers[fn], index, parts);
+    const count = ctl[${COUNT}];
+    let a;
+    if (pointers[fn] >= 0) a = partArgs(f64, count, pointers[fn], index, parts);
+    else {
+      a = Array.from(f64.subarray(0, count));
+      a[count - 2] = index;
+      a[count - 1] = parts;
+    }
     if (a) k[names[fn]](...a);
+    // A partitioned job (a GEMM) is rarely followed at once by another job;
+    // spinning then only takes the core from XNNPACK's threads and the main one.
+    spin = pointers[fn] >= 0 ? ${WORKER_SPIN_MS} : 0;
     Atomics.add(ctl, ${DONE}, 1);
     Atomics.notify(ctl, ${DONE});
   }
@@ -153,7 +177,7 @@ export class KernelPool {
   /** Starts the workers and resolves once all of them have instantiated the module. */
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<KernelPool> {
     const pool = new KernelPool(threads);
-    const pointers = NAMES.map((name) => POINTER_ARGS[name]);
+    const pointers = POINTERS;
     const started = await Promise.allSettled(
       Array.from({ length: threads - 1 }, (_, i) =>
         startWorker(WORKER, { module, memory, control: pool.ctl.buffer, args: pool.args.buffer, index: i + 1, parts: threads, names: NAMES, pointers }),
@@ -168,12 +192,18 @@ export class KernelPool {
     return pool;
   }
 
-  /** Calls export `name` of `k` (the main thread's instance), split across the pool when it is elementwise and large. */
-  call(k: OptimExports, name: string, args: number[]): void {
+  /**
+   * Calls export `name` of `k` (the main thread's instance), split across the
+   * pool when it is elementwise or partitioned and large. A partitioned
+   * export's caller passes `part = 0, parts = 1` (one thread's call) and its
+   * amount of `work`.
+   */
+  call(k: OptimExports, name: string, args: number[], work?: number): void {
     const fn = NAMES.indexOf(name);
-    const pointers = POINTER_ARGS[name];
+    const pointers = POINTERS[fn];
     const run = k[name as keyof OptimExports] as (...a: number[]) => void;
-    if (this.broken || this.workers.length === 0 || fn < 0 || args[pointers] < MIN_PARALLEL) {
+    const size = pointers >= 0 ? args[pointers] : (work ?? 0);
+    if (this.broken || this.workers.length === 0 || fn < 0 || size < (pointers >= 0 ? MIN_PARALLEL : MIN_PARALLEL_WORK)) {
       run(...args);
       return;
     }
@@ -181,7 +211,8 @@ export class KernelPool {
       this.split(name, args, fn, pointers, run);
       return;
     }
-    const sizeClass = 31 - Math.clz32(args[pointers]);
+    // Partitioned exports tune in size classes of their own.
+    const sizeClass = (pointers >= 0 ? 0 : 64) + 31 - Math.clz32(Math.min(size, 2 ** 31 - 1));
     let t = this.tuning.get(sizeClass);
     if (!t || ++t.calls > RETUNE_EVERY) {
       t = { split: [], single: [], choice: null, calls: 0 };
@@ -207,7 +238,7 @@ export class KernelPool {
     Atomics.store(ctl, DONE, 0);
     Atomics.add(ctl, SEQ, 1);
     Atomics.notify(ctl, SEQ);
-    const mine = partArgs(args, args.length, pointers, 0, this.threads);
+    const mine = pointers >= 0 ? partArgs(args, args.length, pointers, 0, this.threads) : [...args.slice(0, -2), 0, this.threads];
     if (mine) run(...mine);
     const want = this.workers.length;
     const spinUntil = performance.now() + (this.canBlock ? MAIN_SPIN_MS : WAIT_MS);

@@ -19,4 +19,5 @@ export const OPTIM_SIGNATURES = {
   asgd: [['p', 'usize'], ['g', 'usize'], ['ax', 'usize'], ['po', 'usize'], ['axo', 'usize'], ['n', 'u32'], ['maximize', 'u32'], ['wd_', 'f32'], ['scale_', 'f32'], ['eta_', 'f32'], ['mu_', 'f32'], ['average', 'u32']],
   rprop: [['p', 'usize'], ['g', 'usize'], ['prev', 'usize'], ['ss', 'usize'], ['po', 'usize'], ['prevo', 'usize'], ['sso', 'usize'], ['n', 'u32'], ['maximize', 'u32'], ['minus_', 'f32'], ['plus_', 'f32'], ['lo_', 'f32'], ['hi_', 'f32']],
   scheduleFree: [['p', 'usize'], ['g', 'usize'], ['z', 'usize'], ['v', 'usize'], ['m', 'usize'], ['po', 'usize'], ['zo', 'usize'], ['vo', 'usize'], ['mo', 'usize'], ['n', 'u32'], ['momentum', 'u32'], ['b2_', 'f32'], ['c2_', 'f32'], ['bc2_', 'f32'], ['eps_', 'f32'], ['wd_', 'f32'], ['ckp1_', 'f32'], ['yCoef_', 'f32'], ['lr_', 'f32'], ['b1_', 'f32'], ['c1_', 'f32'], ['bc1_', 'f32']],
+  gemm: [['a', 'usize'], ['b', 'usize'], ['bias', 'usize'], ['c', 'usize'], ['scratch', 'usize'], ['m', 'u32'], ['k', 'u32'], ['n', 'u32'], ['transA', 'u32'], ['relu', 'u32'], ['part', 'u32'], ['parts', 'u32']],
 } as const;
