@@ -1,16 +1,19 @@
-// A packing-free float32 GEMM over tfjs-wasm's heap (src/kernels/gemm.ts):
+// A float32 GEMM over tfjs-wasm's heap that packs next to nothing (src/kernels/gemm.ts):
 // C[M, N] = op(A) · B (+ bias[N]) (then relu), B row-major [K, N], op(A) read
 // through strides, so A may be [M, K] or its transpose [K, M]. XNNPACK packs B
 // on every call with a new B, which in training is every call (weights change
 // each step); this kernel copies just one 8-column panel of B at a time, for
 // one block of K rows, into `scratch` (8 kB a part), and reuses it for every
-// row of A. Register blocks of 4 rows × 8 columns (8 v128 accumulators); K is
-// summed in order within a block and blocks are added in order. `part` of `parts` computes one contiguous range of column panels (or
-// of rows, when there are too few panels), so threads never share an output.
+// row of a chunk of A. Register blocks of 4 rows × 8 columns (8 v128
+// accumulators); K is summed in order within a block and blocks are added in
+// order. `part` of `parts` computes one contiguous range of rows or of column
+// panels, so threads never share an output.
 // Same rules as asm/optim.ts: tfjs-wasm's memory, byte offsets, nothing else
 // touched.
 
+// K rows of B per packed panel, and rows of C per chunk (tile).
 const KC: u32 = 256;
+const MC: u32 = 128;
 
 @inline function mad(acc: v128, a: v128, b: v128): v128 {
   return f32x4.add(acc, f32x4.mul(a, b));
@@ -110,7 +113,10 @@ const KC: u32 = 256;
 
 /**
  * C = op(A) · B (+ bias) (then relu) for rows [r0, r1) and columns [j0, j1)
- * (j0 a multiple of 8; j1 a multiple of 8 or n).
+ * (j0 a multiple of 8; j1 a multiple of 8 or n). Rows go in chunks of MC, so
+ * that a chunk's C and A stay in L2 while the panels sweep across them (for
+ * a tall C, row by row over the whole height, every panel would write half
+ * of each cache line and evict it before the next panel wrote the other half).
  */
 function tile(
   a: usize, sar: usize, sak: usize, b: usize, c: usize, bias: usize, pk: usize,
@@ -119,26 +125,29 @@ function tile(
   const ldb = <usize>n << 2;
   const ldc = ldb;
   const j8 = j0 + ((j1 - j0) & ~7);
-  const r4 = r0 + ((r1 - r0) & ~3);
   for (let k0: u32 = 0; k0 < k || k0 == 0; k0 += KC) {
     const k1 = min(k, k0 + KC);
     const first = k0 == 0;
     const last = k1 == k;
-    for (let j = j0; j < j8; j += 8) {
-      // The panel's rows sit ldb apart in B; copied together, a power-of-two
-      // ldb no longer maps them all onto a few L1 sets.
-      let src = b + <usize>k0 * ldb + (<usize>j << 2);
-      let dst = pk;
-      for (let kk = k0; kk < k1; kk++, src += ldb, dst += 32) {
-        v128.store(dst, v128.load(src));
-        v128.store(dst, v128.load(src, 16), 16);
+    for (let m0 = r0; m0 < r1; m0 += MC) {
+      const m1 = min(r1, m0 + MC);
+      const m4 = m0 + ((m1 - m0) & ~3);
+      for (let j = j0; j < j8; j += 8) {
+        // The panel's rows sit ldb apart in B; copied together, a power-of-two
+        // ldb no longer maps them all onto a few L1 sets.
+        let src = b + <usize>k0 * ldb + (<usize>j << 2);
+        let dst = pk;
+        for (let kk = k0; kk < k1; kk++, src += ldb, dst += 32) {
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+        }
+        let r = m0;
+        for (; r < m4; r += 4) block4x8(a, sar, sak, pk, 32, c, ldc, bias, r, j, k0, k1, first, last, relu);
+        for (; r < m1; r++) block1x8(a, sar, sak, pk, 32, c, ldc, bias, r, j, k0, k1, first, last, relu);
       }
-      let r = r0;
-      for (; r < r4; r += 4) block4x8(a, sar, sak, pk, 32, c, ldc, bias, r, j, k0, k1, first, last, relu);
-      for (; r < r1; r++) block1x8(a, sar, sak, pk, 32, c, ldc, bias, r, j, k0, k1, first, last, relu);
-    }
-    for (let r = r0; r < r1; r++) {
-      for (let j = j8; j < j1; j++) block1x1(a, sar, sak, b + <usize>k0 * ldb + (<usize>j << 2), ldb, c, ldc, bias, r, j, k0, k1, first, last, relu);
+      for (let r = m0; r < m1; r++) {
+        for (let j = j8; j < j1; j++) block1x1(a, sar, sak, b + <usize>k0 * ldb + (<usize>j << 2), ldb, c, ldc, bias, r, j, k0, k1, first, last, relu);
+      }
     }
     if (k == 0) break;
   }
@@ -148,15 +157,15 @@ function tile(
  * `C[m, n] = op(A) · B (+ bias) (then relu)`; `transA`: A is stored [k, m].
  * `bias` is 0 or a byte offset of n floats; `scratch` holds `parts` × KC × 8
  * floats (GEMM_SCRATCH_FLOATS each). This call computes part `part` of
- * `parts`: a range of 8-column panels, or of rows when the panels are fewer
- * than 2 per part.
+ * `parts`: a range of rows when C is tall (each thread's C contiguous) or has
+ * fewer than 2 panels a part, else a range of 8-column panels.
  */
 export function gemm(a: usize, b: usize, bias: usize, c: usize, scratch: usize, m: u32, k: u32, n: u32, transA: u32, relu: u32, part: u32, parts: u32): void {
   const pk = scratch + <usize>part * KC * 32;
   const sar: usize = transA ? 4 : <usize>k << 2;
   const sak: usize = transA ? <usize>m << 2 : 4;
   const panels = (n + 7) >> 3;
-  if (panels >= 2 * parts) {
+  if (m < MC * parts && panels >= 2 * parts) {
     const per = (panels + parts - 1) / parts;
     const j0 = min(n, part * per * 8);
     const j1 = min(n, (part + 1) * per * 8);
