@@ -22,7 +22,7 @@ for (const file of assembleOnly ? [] : benches) {
 }
 
 // Foundation first, then each package's sections; anything else after them, by name.
-const ORDER = ['step-cpu-wasm', 'webgpu-step', 'mnist-epoch', 'train-epoch', 'cnn-step', 'cpu-kernels', 'optim-step', 'optim-algorithms', 'lr-steps', 'amp-round', 'amp-autocast', 'mnist-load'];
+const ORDER = ['step-cpu-wasm', 'gemm', 'webgpu-step', 'mnist-epoch', 'train-epoch', 'cnn-step', 'cpu-kernels', 'optim-step', 'optim-algorithms', 'lr-steps', 'amp-round', 'amp-autocast', 'mnist-load'];
 const rank = (f) => {
   const i = ORDER.indexOf(f.replace(/\.md$/, ''));
   return i === -1 ? ORDER.length : i;

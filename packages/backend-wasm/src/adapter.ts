@@ -5,6 +5,7 @@ import { installTrainingKernels } from './kernels/training.js';
 import { heapMemory, startKernelPool, stopKernelPool, type HeapBackend } from './optim/module.js';
 import { registerOptimKernels } from './optim/register.js';
 import { registerAmpKernels } from './amp/kernels.js';
+import { setXnnThreads } from './kernels/gemm.js';
 import { registerThreadedWasmBackend } from './threads/threaded-wasm.js';
 import { importNode, isNode, locateWasmFolder, type WasmPaths } from './wasm-paths.js';
 
@@ -113,6 +114,7 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
     registerAmpKernels();
     const optimKernels = registerOptimKernels();
     const xnnThreads = wasm.getThreadsCount();
+    setXnnThreads(xnnThreads);
     // In browsers XNNPACK gets tfjs's count (half the logical cores); the kernel pool may use them all.
     const optimThreads = optimKernels ? await startPool(isNode() ? xnnThreads : threads) : 1;
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

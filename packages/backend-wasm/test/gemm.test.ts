@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { optimWasmBytes, wasmAdapter } from '../src/index.js';
 import { KernelPool } from '../src/optim/pool.js';
 import type { OptimExports } from '../src/optim/module.js';
-import { GEMM_SCRATCH_FLOATS, preferGemm } from '../src/kernels/gemm.js';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { GEMM_SCRATCH_FLOATS, XNN_THREADED_MIN_ROWS, preferGemm } from '../src/kernels/gemm.js';
 import { expectNoLeak } from './util.js';
 
 // asm/gemm.ts on a memory of its own: C = op(A) · B (+ bias) (then relu).
@@ -130,11 +131,15 @@ describe('which products go to the GEMM', () => {
 
   it('a new b, or any transposed b, goes to the GEMM; an untransposed b seen before goes to XNNPACK', () => {
     const b = tf.ones([3, 4]);
-    expect(preferGemm(b, false)).toBe(true);
-    expect(preferGemm(b, false)).toBe(false);
-    expect(preferGemm(b, true)).toBe(true);
-    expect(preferGemm(tf.reshape(b, [4, 3]), false)).toBe(false); // the same data
-    b.dispose();
+    expect(preferGemm(b, false, 8)).toBe(true);
+    expect(preferGemm(b, false, 8)).toBe(false);
+    expect(preferGemm(b, true, 8)).toBe(true);
+    expect(preferGemm(tf.reshape(b, [4, 3]), false, 8)).toBe(false); // the same data
+    // A tall a pays for XNNPACK's packing when XNNPACK has threads.
+    const c = tf.ones([3, 4]);
+    expect(preferGemm(c, false, XNN_THREADED_MIN_ROWS)).toBe(getThreadsCount() === 1);
+    expect(preferGemm(c, true, XNN_THREADED_MIN_ROWS)).toBe(true);
+    tf.dispose([b, c]);
   });
 
   it('the first product of a weight (GEMM) and the next ones (XNNPACK, packed once) agree with each other and leak nothing', async () => {

@@ -17,14 +17,25 @@ export const GEMM_SCRATCH_FLOATS = 256 * 8;
 // The tensors (dataIds) already multiplied once as an untransposed `b`.
 const seen = new WeakSet<object>();
 
+/** Rows of `a` from which threaded XNNPACK, packing included, is as fast as the GEMM (bench/src/gemm.mjs). */
+export const XNN_THREADED_MIN_ROWS = 256;
+
+// XNNPACK's thread count, which the adapter sets once tfjs-wasm has started.
+let xnnThreads = 1;
+export function setXnnThreads(threads: number): void {
+  xnnThreads = threads;
+}
+
 /**
- * Whether `op(a) · op(b)` should run on Descent's GEMM rather than XNNPACK: a
- * transposed b is always a new tensor to XNNPACK (it is made explicit first),
- * and an untransposed one goes to XNNPACK from its second product on, when
- * XNNPACK's packed copy starts to pay.
+ * Whether `op(a) · op(b)` (with m rows) should run on Descent's GEMM rather
+ * than XNNPACK: a transposed b is always a new tensor to XNNPACK (it is made
+ * explicit first), and an untransposed one goes to XNNPACK from its second
+ * product on, when XNNPACK's packed copy starts to pay, or at once when a is
+ * tall enough to pay for packing and XNNPACK runs on several threads.
  */
-export function preferGemm(b: tf.TensorInfo, transposeB: boolean): boolean {
+export function preferGemm(b: tf.TensorInfo, transposeB: boolean, m: number): boolean {
   if (transposeB) return true;
+  if (m >= XNN_THREADED_MIN_ROWS && xnnThreads > 1) return false;
   const id = b.dataId as object;
   if (seen.has(id)) return false;
   seen.add(id);
