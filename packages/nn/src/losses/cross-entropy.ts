@@ -142,6 +142,36 @@ function nllAllValid(logp2d: tf.Tensor, classes: Int32Array, reduction: 'mean' |
   return reduction === 'sum' ? total : tf.div(total, M);
 }
 
+/**
+ * crossEntropy's value when every target is known to be a valid class (no
+ * weight, no smoothing), with its gradient written out instead of taken through
+ * logSoftmax's and the gather's: `a·onehot − a·softmax` for `a = −dy/M` (mean)
+ * or `−dy` (sum), the very operations autodiff performs, so value and gradient
+ * are the same bits as nllAllValid on tfjs's logSoftmax, in 25 kernels for
+ * the loss and its gradient instead of 38.
+ */
+function crossEntropyAllValid(logits2d: tf.Tensor, classes: Int32Array, reduction: 'mean' | 'sum'): tf.Tensor {
+  const [M, C] = logits2d.shape;
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const z = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
+    // tfjs's logSoftmax, step for step.
+    const shifted = tf.sub(z, tf.max(z, -1, true));
+    const logp = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), -1, true)));
+    save([logp]);
+    const index = tf.tensor1d(classes.map((t, i) => i * C + t), 'int32');
+    const total = tf.neg(tf.sum(tf.gather(tf.reshape(logp, [M * C]), index)));
+    return {
+      value: reduction === 'sum' ? total : tf.div(total, M),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
+        const a = tf.neg(reduction === 'sum' ? dy : tf.div(dy, M));
+        return tf.sub(tf.mul(tf.oneHot(tf.tensor1d(classes, 'int32'), C), a), tf.mul(a, tf.exp(saved)));
+      },
+    };
+  });
+  return f(logits2d);
+}
+
 function nllReduce(parts: IndexParts, reduction: Reduction, batchShape: number[]): tf.Tensor {
   if (reduction === 'none') return tf.reshape(parts.nll, batchShape);
   const total = tf.sum(parts.nll);
@@ -210,8 +240,8 @@ export function crossEntropy(logits: tf.Tensor, target: tf.Tensor, options: Cros
   const classes = checkIndexTarget(logits, target, C, options);
   return tf.tidy(() => {
     const weight = options.weight !== undefined ? asTensor(options.weight) : undefined;
+    if (classes && !weight && labelSmoothing === 0 && reduction !== 'none') return crossEntropyAllValid(tf.reshape(logits, [-1, C]), classes, reduction);
     const logp2d = tf.reshape(tf.logSoftmax(logits), [-1, C]);
-    if (classes && !weight && labelSmoothing === 0 && reduction !== 'none') return nllAllValid(logp2d, classes, reduction);
     const parts = indexParts(logp2d, target, weight, ignoreIndex);
     const nll = nllReduce(parts, reduction, target.shape);
     if (labelSmoothing === 0) return nll;
