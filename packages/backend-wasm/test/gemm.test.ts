@@ -130,16 +130,18 @@ describe('which products go to the GEMM', () => {
   beforeAll(() => useBackend(wasmAdapter));
 
   it('a new b, or any transposed b, goes to the GEMM; an untransposed b seen before goes to XNNPACK', () => {
+    const a = tf.ones([8, 3]);
     const b = tf.ones([3, 4]);
-    expect(preferGemm(b, false, 8)).toBe(true);
-    expect(preferGemm(b, false, 8)).toBe(false);
-    expect(preferGemm(b, true, 8)).toBe(true);
-    expect(preferGemm(tf.reshape(b, [4, 3]), false, 8)).toBe(false); // the same data
+    expect(preferGemm(a, b, false, false)).toBe(true);
+    expect(preferGemm(a, b, false, false)).toBe(false);
+    expect(preferGemm(a, b, false, true)).toBe(true);
+    expect(preferGemm(a, tf.reshape(b, [4, 3]), false, false)).toBe(false); // the same data
     // A tall a pays for XNNPACK's packing when XNNPACK has threads.
+    const tall = tf.ones([3, XNN_THREADED_MIN_ROWS]); // transposed: XNN_THREADED_MIN_ROWS rows
     const c = tf.ones([3, 4]);
-    expect(preferGemm(c, false, XNN_THREADED_MIN_ROWS)).toBe(getThreadsCount() === 1);
-    expect(preferGemm(c, true, XNN_THREADED_MIN_ROWS)).toBe(true);
-    tf.dispose([b, c]);
+    expect(preferGemm(tall, c, true, false)).toBe(getThreadsCount() === 1);
+    expect(preferGemm(tall, c, true, true)).toBe(true);
+    tf.dispose([a, b, c, tall]);
   });
 
   it('the first product of a weight (GEMM) and the next ones (XNNPACK, packed once) agree with each other and leak nothing', async () => {

@@ -24,11 +24,7 @@ function plainStock(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo): t
  * copies are new tensors, freed here.
  */
 export function singleMatMul(backend: BackendWasm, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo {
-  if (preferGemm(b, transposeB, transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2])) {
-    const out = gemmMatMul(backend, a, b, transposeA, transposeB);
-    out.shape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), ...out.shape];
-    return out;
-  }
+  if (preferGemm(a, b, transposeA, transposeB)) return gemmMatMul(backend, a, b, transposeA, transposeB);
   const sizeA = tf.util.sizeFromShape(a.shape);
   const sizeB = tf.util.sizeFromShape(b.shape);
   const m = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];

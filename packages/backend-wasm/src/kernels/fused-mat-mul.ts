@@ -57,10 +57,8 @@ export function fusedMatMul(args: WasmKernelArgs): tf.TensorInfo {
   const single = batchSize(a!.shape) === 1 && batchSize(b!.shape) === 1;
   const nonEmpty = tf.util.sizeFromShape(a!.shape) > 0 && tf.util.sizeFromShape(b!.shape) > 0;
   const xnn = single && nonEmpty && XNN_FUSABLE.has(activation) && isVectorOf(bias, n) && (activation !== 'prelu' || isVectorOf(prelu, n));
-  if (xnn && (activation === 'linear' || activation === 'relu') && preferGemm(b!, transposeB, transposeA ? a!.shape[a!.shape.length - 1] : a!.shape[a!.shape.length - 2])) {
-    const out = gemmMatMul(backend, a!, b!, transposeA, transposeB, bias, activation === 'relu');
-    out.shape = [...tf.broadcast_util.assertAndGetBroadcastShape(a!.shape.slice(0, -2), b!.shape.slice(0, -2)), ...out.shape];
-    return out;
+  if (xnn && (activation === 'linear' || activation === 'relu') && preferGemm(a!, b!, transposeA, transposeB)) {
+    return gemmMatMul(backend, a!, b!, transposeA, transposeB, bias, activation === 'relu');
   }
   if (xnn) {
     if (!transposeA && !transposeB) return stockKernel(tf._FusedMatMul)(args);

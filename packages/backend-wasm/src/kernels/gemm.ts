@@ -27,14 +27,15 @@ export function setXnnThreads(threads: number): void {
 }
 
 /**
- * Whether `op(a) · op(b)` (with m rows) should run on Descent's GEMM rather
+ * Whether `op(a) · op(b)` (m rows) should run on Descent's GEMM rather
  * than XNNPACK: a transposed b is always a new tensor to XNNPACK (it is made
  * explicit first), and an untransposed one goes to XNNPACK from its second
  * product on, when XNNPACK's packed copy starts to pay, or at once when a is
  * tall enough to pay for packing and XNNPACK runs on several threads.
  */
-export function preferGemm(b: tf.TensorInfo, transposeB: boolean, m: number): boolean {
+export function preferGemm(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
   if (transposeB) return true;
+  const m = a.shape[a.shape.length - (transposeA ? 1 : 2)];
   if (m >= XNN_THREADED_MIN_ROWS && xnnThreads > 1) return false;
   const id = b.dataId as object;
   if (seen.has(id)) return false;
@@ -44,7 +45,7 @@ export function preferGemm(b: tf.TensorInfo, transposeB: boolean, m: number): bo
 
 /**
  * `op(a) · op(b) (+ bias) (then relu)` for single matrices (all batch axes 1),
- * as a new [m, n] tensor; `bias` is a vector of n. A transposed b is made
+ * as a new tensor [...batch axes of 1, m, n]; `bias` is a vector of n. A transposed b is made
  * explicit first (a SIMD copy of k·n floats); a transposed a is read in
  * place. No input is written.
  */
@@ -62,7 +63,8 @@ export function gemmMatMul(
   const m = transposeA ? a1 : a0;
   const k = transposeA ? a0 : a1;
   const n = transposeB ? b0 : b1;
-  const out = backend.makeOutput([m, n], 'float32');
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const out = backend.makeOutput([...outer, m, n], 'float32');
   if (m === 0 || n === 0) return out;
   const scratch = new Scratch(backend);
   try {

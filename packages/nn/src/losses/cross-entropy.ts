@@ -153,16 +153,10 @@ function nllAllValid(logp2d: tf.Tensor, classes: Int32Array, reduction: 'mean' |
 function crossEntropyAllValid(logits2d: tf.Tensor, classes: Int32Array, reduction: 'mean' | 'sum'): tf.Tensor {
   const [M, C] = logits2d.shape;
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const z = args[0] as tf.Tensor;
-    const save = args[1] as tf.GradSaveFunc;
-    // tfjs's logSoftmax, step for step.
-    const shifted = tf.sub(z, tf.max(z, -1, true));
-    const logp = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), -1, true)));
-    save([logp]);
-    const index = tf.tensor1d(classes.map((t, i) => i * C + t), 'int32');
-    const total = tf.neg(tf.sum(tf.gather(tf.reshape(logp, [M * C]), index)));
+    const logp = tf.logSoftmax(args[0] as tf.Tensor);
+    (args[1] as tf.GradSaveFunc)([logp]);
     return {
-      value: reduction === 'sum' ? total : tf.div(total, M),
+      value: nllAllValid(logp, classes, reduction),
       gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
         const a = tf.neg(reduction === 'sum' ? dy : tf.div(dy, M));
         return tf.sub(tf.mul(tf.oneHot(tf.tensor1d(classes, 'int32'), C), a), tf.mul(a, tf.exp(saved)));
