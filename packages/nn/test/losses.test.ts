@@ -321,7 +321,7 @@ describe('crossEntropy / nllLoss: the path for targets known to be valid', () =>
         expect(bits(fast.grad)).toEqual(bits(masked.grad));
         const count = async (o: nn.NllLossOptions) => (await tf.profile(() => tf.grad((z: tf.Tensor) => f(z, o) as tf.Scalar)(logits))).kernels.length;
         const [few, many] = [await count({ reduction }), await count({ reduction, validateValues: false })];
-        expect(few).toBeLessThan(many / 2); // for a mean: crossEntropy 25 against 117, nllLoss 38
+        expect(few).toBeLessThan(many / 2); // for a mean: crossEntropy 27 against 117, nllLoss 38
         tf.dispose([fast.value, fast.grad, masked.value, masked.grad]);
       });
     }

@@ -147,7 +147,7 @@ function nllAllValid(logp2d: tf.Tensor, classes: Int32Array, reduction: 'mean' |
  * weight, no smoothing), with its gradient written out instead of taken through
  * logSoftmax's and the gather's: `a·onehot − a·softmax` for `a = −dy/M` (mean)
  * or `−dy` (sum), the very operations autodiff performs, so value and gradient
- * are the same bits as nllAllValid on tfjs's logSoftmax, in 25 kernels for
+ * are the same bits as nllAllValid on tfjs's logSoftmax, in 27 kernels for
  * the loss and its gradient instead of 38.
  */
 function crossEntropyAllValid(logits2d: tf.Tensor, classes: Int32Array, reduction: 'mean' | 'sum'): tf.Tensor {
