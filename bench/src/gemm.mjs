@@ -1,10 +1,11 @@
 // Single matmuls of a training step on the Descent wasm adapter, where b is a
 // new tensor on every call (a weight after each optimizer step, dy, the input
-// batch): Descent's matmul (its GEMM, asm/gemm.ts, or XNNPACK for tall a on
-// several threads) against tfjs-wasm's own XNNPACK path,
+// batch): Descent's matmul (its GEMM, asm/gemm.ts, or XNNPACK for tall a when
+// XNNPACK has as many threads as the kernel pool) against tfjs-wasm's own XNNPACK path,
 // which packs every new b, and against XNNPACK with the same b every call (the
 // inference case, which Descent also sends to XNNPACK). Each thread count runs
-// in its own process. Only the matmul is timed; b's copy is made before.
+// split of threads (the kernel pool's, XNNPACK's) runs in its own process. Only the
+// matmul is timed; b's copy is made before.
 //
 //   node bench/src/gemm.mjs
 import { spawnSync } from 'node:child_process';
@@ -28,11 +29,11 @@ const WAYS = {
   xnnSame: 'XNNPACK, same b (inference)',
 };
 
-async function child(threads) {
+async function child(threads, xnnpackThreads) {
   const tf = await import('@tensorflow/tfjs-core');
   const { useBackend } = await import('@descent/core');
   const { createWasmAdapter, installMatMulKernels, uninstallMatMulKernels } = await import('@descent/backend-wasm');
-  const adapter = createWasmAdapter({ threads });
+  const adapter = createWasmAdapter({ threads, xnnpackThreads });
   await useBackend(adapter);
   const rows = [];
   for (const [label, m, k, n] of SHAPES) {
@@ -61,30 +62,34 @@ async function child(threads) {
     rows.push({ label, m, k, n, gemm, xnnNew, xnnSame });
     tf.dispose([a, b0]);
   }
-  const { threads: xnnThreads, optimThreads } = adapter.capabilities.info;
-  console.log(JSON.stringify({ threads: xnnThreads, optimThreads, rows }));
+  const { xnnpackThreads: xnnThreads, optimThreads } = adapter.capabilities.info;
+  console.log(JSON.stringify({ xnnThreads, optimThreads, rows }));
 }
 
 if (process.argv[2]) {
-  await child(Number(process.argv[2]));
+  await child(Number(process.argv[2]), Number(process.argv[3]));
   process.exit(0);
 }
 
 const runs = [];
-for (const threads of [Math.min(2, os.availableParallelism()), 1]) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(threads)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`gemm bench child (threads ${threads}) failed: ${(r.stderr || r.stdout).slice(-500)}`);
+const cores = Math.min(2, os.availableParallelism());
+// [kernel pool, XNNPACK]: the adapter's default (XNNPACK on 1), both on every core, one thread.
+const splits = cores > 1 ? [[cores, 1], [cores, cores], [1, 1]] : [[1, 1]];
+for (const [threads, xnn] of splits) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(threads), String(xnn)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`gemm bench child (threads ${threads}, XNNPACK ${xnn}) failed: ${(r.stderr || r.stdout).slice(-500)}`);
   runs.push(JSON.parse(r.stdout.trim().split('\n').at(-1)));
 }
-// Descent's routing (packages/backend-wasm/src/kernels/gemm.ts, preferGemm): a new b goes to the GEMM unless a has
-// 256 rows or more and XNNPACK runs threaded, where XNNPACK's packing pays for itself.
-const path = (row, threads) => (row.m >= 256 && threads > 1 ? 'XNNPACK' : 'GEMM');
+// Descent's routing (packages/backend-wasm/src/kernels/gemm.ts, preferGemm): everything goes to the GEMM when the
+// pool has more threads than XNNPACK; else a new b does unless a has 256 rows or more and XNNPACK runs threaded,
+// where XNNPACK's packing pays for itself.
+const path = (row, run) => (run.optimThreads > run.xnnThreads ? 'GEMM' : row.m >= 256 && run.xnnThreads > 1 ? 'XNNPACK' : 'GEMM');
 const cell = (ms, row) => `${ms.toFixed(ms < 10 ? 2 : 1)} (${((2 * row.m * row.k * row.n) / (ms * 1e6)).toFixed(1)})`;
 const body = runs.flatMap((run) =>
   run.rows.map((row) => [
     `${row.label} [${row.m}×${row.k}]·[${row.k}×${row.n}]`,
-    `${run.threads} / ${run.optimThreads}`,
-    path(row, run.threads),
+    `${run.optimThreads} / ${run.xnnThreads}`,
+    path(row, run),
     cell(row.gemm, row),
     cell(row.xnnNew, row),
     cell(row.xnnSame, row),
@@ -98,11 +103,13 @@ writeSection(
 One \`tf.matMul(a, b)\` of a training step's shapes on the Descent wasm adapter, where b is a new tensor on every call, as
 in training (weights change every step; dy and the input batch are new). Descent's GEMM (\`asm/gemm.ts\`: 4×8 register
 blocks, one 8-column panel of b packed at a time) runs on the kernel pool's threads; XNNPACK (tfjs-wasm's own path,
-\`uninstallMatMulKernels()\`) packs every new b before multiplying. Descent sends a new b to its GEMM, except when a has
-256 rows or more and XNNPACK runs on several threads: there packing pays for itself ("Descent takes"). "Same b" multiplies one b every call, the inference case,
-where XNNPACK's packed copy pays (Descent sends a b it has seen before to XNNPACK). Cells: ms per call, the median of up to 60
-calls after 2 warm-up calls (GFLOP/s); only the matmul is timed. Threads: XNNPACK's / the kernel pool's, each count in its own
-process. "Speed-up" is XNNPACK with a new b ÷ Descent (**higher is better**).
+\`uninstallMatMulKernels()\`) packs every new b before multiplying, on its own pool. Threads: the kernel pool's / XNNPACK's,
+each split in its own process; the adapter's default gives XNNPACK one thread and the pool every core, and then every
+product goes to the GEMM. With XNNPACK on as many threads as the pool, Descent sends a new b to its GEMM, except when a
+has 256 rows or more and XNNPACK runs on several threads: there packing pays for itself ("Descent takes"), and a b it has
+seen before to XNNPACK. "Same b" multiplies one b every call, the inference case, where XNNPACK's packed copy pays.
+Cells: ms per call, the median of up to 60 calls after 2 warm-up calls (GFLOP/s); only the matmul is timed. "Speed-up"
+is XNNPACK with a new b ÷ Descent (**higher is better**).
 Measured ${machine()}.
 
 ${table(['product', 'threads', 'Descent takes', WAYS.gemm, WAYS.xnnNew, WAYS.xnnSame, 'speed-up'], body)}

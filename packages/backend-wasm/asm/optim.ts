@@ -862,3 +862,4 @@ export function scheduleFree(
 // Compiled into this module so that the kernel pool's threads run it too.
 
 export { gemm } from './gemm';
+export { im2row } from './im2row';

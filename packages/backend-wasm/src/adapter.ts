@@ -22,15 +22,23 @@ export interface WasmAdapterOptions {
    */
   wasmPaths?: WasmPaths | null;
   /**
-   * Threads for XNNPACK (matmuls, convolutions) and the optimizer kernels.
-   * Default in Node: the machine's cores, at most 8 (tfjs's threaded build
-   * starts 8 pthread workers); `1` runs tfjs-wasm's single-threaded build with
-   * no workers. Browsers have threads only on cross-origin isolated pages:
-   * there XNNPACK gets tfjs's choice (or this count, capped by tfjs at half
-   * the logical cores), and the optimizer kernels this count (default
+   * Threads for Descent's kernel pool: the GEMM (matmuls, convolutions, their
+   * gradients) and the optimizer kernels. Default in Node: the machine's
+   * cores, at most 8 (tfjs's threaded build starts 8 pthread workers); `1`
+   * runs tfjs-wasm's single-threaded build with no workers. Browsers have
+   * threads only on cross-origin isolated pages (default
    * `navigator.hardwareConcurrency`, at most 8).
    */
   threads?: number;
+  /**
+   * Threads of XNNPACK's own pool (what still runs on tfjs-wasm's kernels:
+   * pooling, depthwise convolutions, elementwise ops). Default 1: with
+   * threads, matmuls and convolutions run on Descent's pool, and two pools
+   * spinning on the same cores slow each other (an MLP step at batch 64 took
+   * about 25% longer with XNNPACK on 2 threads beside the pool's 2). In
+   * browsers tfjs caps it at half the logical cores.
+   */
+  xnnpackThreads?: number;
   /** Use Descent's fast matmul kernels. Default true; false keeps tfjs-wasm's own. */
   fastMatMul?: boolean;
 }
@@ -80,6 +88,13 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= MAX_THREADS)) {
     throw new InvalidArgumentError('threads', options.threads, `Invalid threads: ${options.threads} (expected an integer from 1 to ${MAX_THREADS})`);
   }
+  if (options.xnnpackThreads !== undefined && !(Number.isInteger(options.xnnpackThreads) && options.xnnpackThreads >= 1 && options.xnnpackThreads <= MAX_THREADS)) {
+    throw new InvalidArgumentError(
+      'xnnpackThreads',
+      options.xnnpackThreads,
+      `Invalid xnnpackThreads: ${options.xnnpackThreads} (expected an integer from 1 to ${MAX_THREADS})`,
+    );
+  }
   const capabilities: BackendCapabilities = { float16: false, fusedKernels: [], limits: {}, info: {} };
   let pending: Promise<void> | undefined;
 
@@ -88,15 +103,16 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
     let wasmFolder = '';
     // Paths and threads only matter before tfjs creates the wasm backend.
     const threads = options.threads ?? (await defaultThreads());
+    const xnnpackThreads = options.xnnpackThreads ?? 1;
     if (!wasmBackendCreated()) {
       let paths = options.wasmPaths;
       if (paths === undefined && isNode()) paths = (wasmFolder = (await locateWasmFolder()) ?? '') || undefined;
       if (paths != null) wasm.setWasmPaths(paths);
       if (isNode()) {
         // tfjs itself never starts its threaded build in Node; we do, from a folder on disk.
-        if (threads > 1 && typeof paths === 'string') await registerThreadedWasmBackend(paths, threads);
+        if (Math.max(threads, xnnpackThreads) > 1 && typeof paths === 'string') await registerThreadedWasmBackend(paths, Math.max(threads, xnnpackThreads), xnnpackThreads);
         else wasm.setThreadsCount(1);
-      } else if (options.threads !== undefined) wasm.setThreadsCount(options.threads);
+      } else wasm.setThreadsCount(xnnpackThreads);
     }
     if (tf.getBackend() !== 'wasm' || !wasmBackendCreated()) {
       const ok = await tf.setBackend('wasm');
@@ -114,14 +130,14 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
     registerAmpKernels();
     const optimKernels = registerOptimKernels();
     const xnnThreads = wasm.getThreadsCount();
-    setXnnThreads(xnnThreads);
-    // In browsers XNNPACK gets tfjs's count (half the logical cores); the kernel pool may use them all.
-    const optimThreads = optimKernels ? await startPool(isNode() ? xnnThreads : threads) : 1;
+    const optimThreads = optimKernels ? await startPool(threads) : 1;
+    setXnnThreads(xnnThreads, optimThreads);
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     capabilities.info = {
       simd: simd === true,
-      multithread: xnnThreads > 1,
-      threads: xnnThreads,
+      multithread: optimThreads > 1 || xnnThreads > 1,
+      threads: Math.max(optimThreads, xnnThreads),
+      xnnpackThreads: xnnThreads,
       fastMatMul: options.fastMatMul !== false,
       optimKernels,
       optimThreads,

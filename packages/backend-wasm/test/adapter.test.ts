@@ -47,5 +47,7 @@ describe('wasm adapter', () => {
     expect(() => createWasmAdapter({ threads: 0 })).toThrow(InvalidArgumentError);
     expect(() => createWasmAdapter({ threads: 1.5 })).toThrow(/Invalid threads: 1.5/);
     expect(() => createWasmAdapter({ threads: 9 })).toThrow(/Invalid threads: 9 \(expected an integer from 1 to 8\)/);
+    expect(() => createWasmAdapter({ xnnpackThreads: 0 })).toThrow(InvalidArgumentError);
+    expect(() => createWasmAdapter({ xnnpackThreads: 2.5 })).toThrow(/Invalid xnnpackThreads: 2.5 \(expected an integer from 1 to 8\)/);
   });
 });

@@ -4,8 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { optimWasmBytes, wasmAdapter } from '../src/index.js';
 import { KernelPool } from '../src/optim/pool.js';
 import type { OptimExports } from '../src/optim/module.js';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { GEMM_SCRATCH_FLOATS, XNN_THREADED_MIN_ROWS, preferGemm } from '../src/kernels/gemm.js';
+import { GEMM_SCRATCH_FLOATS, XNN_THREADED_MIN_ROWS, gemmRouting, preferGemm, preferGemmConv, setXnnThreads } from '../src/kernels/gemm.js';
 import { expectNoLeak } from './util.js';
 
 // asm/gemm.ts on a memory of its own: C = op(A) · B (+ bias) (then relu).
@@ -129,22 +128,60 @@ describe('the GEMM kernel (asm/gemm.ts)', () => {
 describe('which products go to the GEMM', () => {
   beforeAll(() => useBackend(wasmAdapter));
 
-  it('a new b, or any transposed b, goes to the GEMM; an untransposed b seen before goes to XNNPACK', () => {
-    const a = tf.ones([8, 3]);
-    const b = tf.ones([3, 4]);
-    expect(preferGemm(a, b, false, false)).toBe(true);
-    expect(preferGemm(a, b, false, false)).toBe(false);
-    expect(preferGemm(a, b, false, true)).toBe(true);
-    expect(preferGemm(a, tf.reshape(b, [4, 3]), false, false)).toBe(false); // the same data
-    // A tall a pays for XNNPACK's packing when XNNPACK has threads.
-    const tall = tf.ones([3, XNN_THREADED_MIN_ROWS]); // transposed: XNN_THREADED_MIN_ROWS rows
-    const c = tf.ones([3, 4]);
-    expect(preferGemm(tall, c, true, false)).toBe(getThreadsCount() === 1);
-    expect(preferGemm(tall, c, true, true)).toBe(true);
-    tf.dispose([a, b, c, tall]);
+  // The rule for each split of threads between XNNPACK and the kernel pool; the adapter's own split is put back after.
+  const withThreads = (xnn: number, pool: number, check: () => void) => {
+    const info = wasmAdapter.capabilities.info as { xnnpackThreads: number; optimThreads: number };
+    setXnnThreads(xnn, pool);
+    try {
+      check();
+    } finally {
+      setXnnThreads(info.xnnpackThreads, info.optimThreads);
+    }
+  };
+
+  it('XNNPACK on as many threads as the pool: a new b, or any transposed b, goes to the GEMM; an untransposed b seen before goes to XNNPACK', () => {
+    for (const threads of [1, 2]) {
+      withThreads(threads, threads, () => {
+        const a = tf.ones([8, 3]);
+        const b = tf.ones([3, 4]);
+        expect(preferGemm(a, b, false, false)).toBe(true);
+        expect(preferGemm(a, b, false, false)).toBe(false);
+        expect(preferGemm(a, b, false, true)).toBe(true);
+        expect(preferGemm(a, tf.reshape(b, [4, 3]), false, false)).toBe(false); // the same data
+        // A tall a pays for XNNPACK's packing when XNNPACK has threads.
+        const tall = tf.ones([3, XNN_THREADED_MIN_ROWS]); // transposed: XNN_THREADED_MIN_ROWS rows
+        const c = tf.ones([3, 4]);
+        expect(preferGemm(tall, c, true, false)).toBe(threads === 1);
+        expect(preferGemm(tall, c, true, true)).toBe(true);
+        expect(preferGemmConv()).toBe(false);
+        tf.dispose([a, b, c, tall]);
+      });
+    }
+  });
+
+  it('a pool with more threads than XNNPACK (the default with threads) takes every product and convolution; tests can force either way', () => {
+    withThreads(1, 2, () => {
+      const a = tf.ones([XNN_THREADED_MIN_ROWS, 3]);
+      const b = tf.ones([3, 4]);
+      expect(preferGemm(a, b, false, false)).toBe(true);
+      expect(preferGemm(a, b, false, false)).toBe(true); // seen before
+      expect(preferGemmConv()).toBe(true);
+      try {
+        gemmRouting.force = 'xnnpack';
+        expect(preferGemm(a, b, false, true)).toBe(false);
+        expect(preferGemmConv()).toBe(false);
+        gemmRouting.force = 'gemm';
+        withThreads(2, 2, () => expect(preferGemm(a, b, false, false) && preferGemmConv()).toBe(true));
+      } finally {
+        gemmRouting.force = 'auto';
+      }
+      tf.dispose([a, b]);
+    });
   });
 
   it('the first product of a weight (GEMM) and the next ones (XNNPACK, packed once) agree with each other and leak nothing', async () => {
+    const info = wasmAdapter.capabilities.info as { optimThreads: number };
+    setXnnThreads(info.optimThreads, info.optimThreads); // XNNPACK's rule: new b on the GEMM, a b seen before on XNNPACK
     const x = tf.randomUniform([33, 70], -1, 1, 'float32', 1);
     const w = tf.randomUniform([70, 20], -1, 1, 'float32', 2);
     const bias = tf.randomUniform([20], -1, 1, 'float32', 3);
@@ -166,5 +203,7 @@ describe('which products go to the GEMM', () => {
       }),
     );
     tf.dispose([x, w, bias]);
+    const { xnnpackThreads } = wasmAdapter.capabilities.info as { xnnpackThreads: number };
+    setXnnThreads(xnnpackThreads, info.optimThreads);
   });
 });

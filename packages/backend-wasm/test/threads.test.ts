@@ -216,10 +216,14 @@ console.log(JSON.stringify({ ...adapter.capabilities.info, shared }));
     JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script(options)], { cwd: root, encoding: 'utf8', timeout: 60_000 }).trim().split('\n').at(-1)!);
 
   it('threads: 1 runs the single-threaded build, with no workers', () => {
-    expect(run('{ threads: 1 }')).toMatchObject({ threads: 1, optimThreads: 1, multithread: false, shared: false });
+    expect(run('{ threads: 1 }')).toMatchObject({ threads: 1, optimThreads: 1, xnnpackThreads: 1, multithread: false, shared: false });
   });
 
-  it('threads: 2 runs two threads and the process still exits on its own', () => {
-    expect(run('{ threads: 2 }')).toMatchObject({ threads: 2, optimThreads: 2, multithread: true, shared: true });
+  it('threads: 2 runs two threads (XNNPACK on one, by default) and the process still exits on its own', () => {
+    expect(run('{ threads: 2 }')).toMatchObject({ threads: 2, optimThreads: 2, xnnpackThreads: 1, multithread: true, shared: true });
+  });
+
+  it('xnnpackThreads: 2 gives XNNPACK its own two threads beside the pool', () => {
+    expect(run('{ threads: 2, xnnpackThreads: 2 }')).toMatchObject({ threads: 2, optimThreads: 2, xnnpackThreads: 2, multithread: true, shared: true });
   });
 });

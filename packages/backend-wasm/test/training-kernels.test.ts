@@ -7,6 +7,7 @@ import { dilateFilter } from '@descent/core';
 import { trainingKernels } from '../src/index.js';
 import { filterGradientLimits } from '../src/kernels/conv-backprop-filter.js';
 import { inputGradientLimits } from '../src/kernels/conv-backprop-input.js';
+import { gemmRouting } from '../src/kernels/gemm.js';
 import { activate, expectClose, expectNoLeak, on, randomArray } from './util.js';
 
 type Pad = 'valid' | 'same' | number[][];
@@ -58,7 +59,7 @@ describe('Descent wasm training kernels', () => {
   });
 
   for (const c of conv) {
-    it(`Conv2DBackpropFilter (im2col, convolution) and Conv2DBackpropInput (col2im, correlation): ${name(c)}`, async () => {
+    it(`Conv2DBackpropFilter (im2row + GEMM, im2col + XNNPACK, convolution) and Conv2DBackpropInput (col2im, correlation): ${name(c)}`, async () => {
       const make = () => convInputs(c, (x, w) => tf.conv2d(x, w, c.strides, c.pad as 'valid').shape);
       const dW = () => {
         const { x, w, dy } = make();
@@ -66,11 +67,16 @@ describe('Descent wasm training kernels', () => {
       };
       const limits = { ...filterGradientLimits };
       try {
-        await compare('dW (im2col)', dW);
+        for (const route of ['gemm', 'xnnpack'] as const) {
+          gemmRouting.force = route;
+          await compare(`dW (patches, ${route})`, dW);
+        }
+        gemmRouting.force = 'auto';
         filterGradientLimits.patchFloats = 0;
         await compare('dW (convolution)', dW);
       } finally {
         Object.assign(filterGradientLimits, limits);
+        gemmRouting.force = 'auto';
       }
       const dx = () => {
         const { x, w, dy } = make();

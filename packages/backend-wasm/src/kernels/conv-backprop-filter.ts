@@ -1,73 +1,46 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@descent/core';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { offsetOf, type HeapBackend } from '../optim/module.js';
+import { gemmMatMul, preferGemmConv } from './gemm.js';
 import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type WasmKernelArgs } from './helpers.js';
-import { trainExportsFor } from './train-module.js';
+import { convInfo, patchColumns, patchRows, type ConvAttrs } from './patches.js';
 
 // tfjs-wasm has no Conv2DBackpropFilter or DepthwiseConv2dNativeBackpropFilter.
 // A filter's gradient is the product patchesᵀ · dy ([KH·KW·I, N·OH·OW] times
-// [N·OH·OW, O], in HWIO's layout directly): an im2col into the transposed
-// patches in asm/train.ts, then one XNNPACK matmul (threaded, SIMD) whose
-// packed weights are dy. Where the patches would be too large to hold, it is
-// a convolution instead: x with its batch axis as the channels, and dy as the
+// [N·OH·OW, O], in HWIO's layout directly). Where the GEMM is preferred (the
+// kernel pool has more threads than XNNPACK: ./gemm.ts) that is im2row's
+// patches, read transposed in place by the GEMM; else an im2col into the
+// transposed patches (asm/train.ts) and one XNNPACK matmul whose packed
+// weights are dy. Where the patches would be too large to hold, it is a
+// convolution instead: x with its batch axis as the channels, and dy as the
 // filter, strides and dilations swapped, on XNNPACK's convolution (3.5× slower
 // for a LeNet's first layer, whose GEMM then has only 9 rows; about even for
-// its second). Both do the forward pass's multiply-adds; neither is a scalar
+// its second). All do the forward pass's multiply-adds; none is a scalar
 // loop. Every intermediate is a new tensor, freed before return; no input is
 // written.
 
-/** Patches up to `patchFloats` floats (64 MB) take the im2col path; larger ones the convolution. Tests lower it. */
+/** Patches up to `patchFloats` floats (64 MB) take the patches path; larger ones the convolution. Tests lower it. */
 export const filterGradientLimits = { patchFloats: 16 * 1024 * 1024 };
 
-type Attrs = {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | number[][];
-  dataFormat?: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  dilations?: number | [number, number];
-  filterShape: [number, number, number, number];
-};
-
-function convInfo(x: tf.TensorInfo, attrs: Attrs, depthwise: boolean) {
-  const format = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC');
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    attrs.dilations ?? 1,
-    attrs.pad as 'valid',
-    attrs.dimRoundingMode,
-    depthwise,
-    format,
-  );
-  if (info.dataFormat !== 'channelsLast') throw new InvalidArgumentError('dataFormat', attrs.dataFormat, `Descent wasm: filter gradients support dataFormat 'NHWC' only, got '${attrs.dataFormat}'`);
-  return info;
-}
-
-/** [KH·KW·I, N·OH·OW]: the transposed patches of x, rows in HWIO's order (asm/train.ts). */
-function patchesT(backend: BackendWasm, x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
-  const cols = info.batchSize * info.outHeight * info.outWidth;
-  const out = backend.makeOutput([info.filterHeight * info.filterWidth * info.inChannels, cols], 'float32');
-  const heap = backend as unknown as HeapBackend;
-  trainExportsFor(heap).im2col(offsetOf(heap, x), offsetOf(heap, out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left);
-  return out;
-}
+type Attrs = ConvAttrs & { filterShape: [number, number, number, number] };
 
 /** dW[kh, kw, i, o] = Σ_{n, oh, ow} x[n, oh·s + kh·d − pad, ow·s + kw·d − pad, i] · dy[n, oh, ow, o]. */
 export function conv2DBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
   const { backend } = args;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as Attrs;
-  const info = convInfo(x, attrs, false);
+  const info = convInfo(x, attrs.filterShape, attrs, false, 'Conv2DBackpropFilter');
   const { filterHeight: kh, filterWidth: kw, inChannels, outChannels, padInfo } = info;
   const scratch = new Scratch(backend);
   const rows = info.batchSize * info.outHeight * info.outWidth;
   if (x.dtype === 'float32' && dy.dtype === 'float32' && rows > 0 && rows * kh * kw * inChannels <= filterGradientLimits.patchFloats) {
     try {
-      const pT = scratch.keep(patchesT(backend, x, info));
       const g = scratch.keep(reshapeView(backend, dy, [rows, outChannels]));
+      if (preferGemmConv()) {
+        // patchesᵀ · dy on Descent's GEMM, which reads the patches transposed where they lie.
+        const w = gemmMatMul(backend, scratch.keep(patchRows(backend, x, info)), g, true, false);
+        w.shape = [kh, kw, inChannels, outChannels];
+        return w;
+      }
+      const pT = scratch.keep(patchColumns(backend, x, info));
       // An untransposed product of single matrices: tfjs-wasm's XNNPACK path.
       const w = wasmKernel(tf.BatchMatMul)({ inputs: { a: pT, b: g }, backend, attrs: { transposeA: false, transposeB: false } });
       w.shape = [kh, kw, inChannels, outChannels];
@@ -103,7 +76,7 @@ export function depthwiseConv2dNativeBackpropFilter(args: WasmKernelArgs): tf.Te
   const { backend } = args;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as Attrs;
-  const info = convInfo(x, attrs, true);
+  const info = convInfo(x, attrs.filterShape, attrs, true, 'DepthwiseConv2dNativeBackpropFilter');
   const [kh, kw, c, m] = attrs.filterShape;
   const [n, h, w] = x.shape;
   const [, oh, ow] = dy.shape;

@@ -4,6 +4,7 @@ import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type W
 import { stockKernel } from './stock.js';
 import { offsetOf, type HeapBackend } from '../optim/module.js';
 import { trainExportsFor } from './train-module.js';
+import { conv2DInfo, type ConvAttrs } from './patches.js';
 
 // tfjs-wasm has no DepthwiseConv2dNativeBackpropInput at all, and its
 // Conv2DBackpropInput is a scalar loop. A conv's input gradient is the
@@ -17,14 +18,7 @@ import { trainExportsFor } from './train-module.js';
 /** Columns up to `colFloats` floats (64 MB) take the matmul + col2im path; tests lower it. */
 export const inputGradientLimits = { colFloats: 16 * 1024 * 1024 };
 
-type Attrs = {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | number[][];
-  dataFormat?: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-  dilations?: number | [number, number];
-  inputShape: [number, number, number, number];
-};
+type Attrs = ConvAttrs & { inputShape: [number, number, number, number] };
 
 /**
  * dy [N, OH, OW, C] with (s−1) zeros between rows and columns, cut to
@@ -64,17 +58,7 @@ function cropTo(backend: BackendWasm, out: tf.TensorInfo, info: tf.backend_util.
 }
 
 function info(dy: tf.TensorInfo, filterShape: number[], attrs: Attrs, depthwise: boolean) {
-  const format = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC');
-  return tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filterShape as [number, number, number, number],
-    attrs.strides,
-    attrs.dilations ?? 1,
-    attrs.pad as 'valid',
-    attrs.dimRoundingMode,
-    depthwise,
-    format,
-  );
+  return conv2DInfo(attrs.inputShape, filterShape, attrs, depthwise);
 }
 
 /** dx = full correlation of spread(dy) with W flipped in space and with its in/out channels swapped. */

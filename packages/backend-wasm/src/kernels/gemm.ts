@@ -20,27 +20,44 @@ const seen = new WeakSet<object>();
 /** Rows of `a` from which threaded XNNPACK, packing included, is as fast as the GEMM (bench/src/gemm.mjs). */
 export const XNN_THREADED_MIN_ROWS = 256;
 
-// XNNPACK's thread count, which the adapter sets once tfjs-wasm has started.
+// XNNPACK's thread count and the kernel pool's, which the adapter sets once tfjs-wasm has started.
 let xnnThreads = 1;
-export function setXnnThreads(threads: number): void {
+let poolThreads = 1;
+export function setXnnThreads(threads: number, pool = threads): void {
   xnnThreads = threads;
+  poolThreads = pool;
 }
+
+/** Overrides the routing (tests): `'gemm'` or `'xnnpack'` for every product and convolution, `'auto'` to choose. */
+export const gemmRouting: { force: 'auto' | 'gemm' | 'xnnpack' } = { force: 'auto' };
 
 /**
  * Whether `op(a) · op(b)` (m rows) should run on Descent's GEMM rather
- * than XNNPACK: a transposed b is always a new tensor to XNNPACK (it is made
- * explicit first), and an untransposed one goes to XNNPACK from its second
- * product on, when XNNPACK's packed copy starts to pay, or at once when a is
- * tall enough to pay for packing and XNNPACK runs on several threads.
+ * than XNNPACK. Always, when the kernel pool has more threads than XNNPACK (in
+ * Node XNNPACK gets one, so that its pool and Descent's do not contend for the
+ * same cores). Otherwise: a transposed b is always a new tensor to XNNPACK (it
+ * is made explicit first), and an untransposed one goes to XNNPACK from its
+ * second product on, when XNNPACK's packed copy starts to pay, or at once when
+ * a is tall enough to pay for packing and XNNPACK runs on several threads.
  */
 export function preferGemm(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
-  if (transposeB) return true;
+  if (gemmRouting.force !== 'auto') return gemmRouting.force === 'gemm';
+  if (transposeB || poolThreads > xnnThreads) return true;
   const m = a.shape[a.shape.length - (transposeA ? 1 : 2)];
   if (m >= XNN_THREADED_MIN_ROWS && xnnThreads > 1) return false;
   const id = b.dataId as object;
   if (seen.has(id)) return false;
   seen.add(id);
   return true;
+}
+
+/**
+ * Whether a convolution (or a filter's gradient) should be im2row and the GEMM
+ * rather than XNNPACK's own: when the kernel pool has more threads than XNNPACK.
+ */
+export function preferGemmConv(): boolean {
+  if (gemmRouting.force !== 'auto') return gemmRouting.force === 'gemm';
+  return poolThreads > xnnThreads;
 }
 
 /**

@@ -1,20 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DescentError } from '@descent/core';
 import { batchMatMul } from './batch-mat-mul.js';
+import { conv2D, fusedConv2D } from './conv2d.js';
 import { fusedMatMul } from './fused-mat-mul.js';
 import { rememberStock, stockConfig } from './stock.js';
 
 const replacements = new Map<string, tf.KernelFunc>([
   [tf.BatchMatMul, batchMatMul as unknown as tf.KernelFunc],
   [tf._FusedMatMul, fusedMatMul as unknown as tf.KernelFunc],
+  [tf.Conv2D, conv2D as unknown as tf.KernelFunc],
+  [tf.FusedConv2D, fusedConv2D as unknown as tf.KernelFunc],
 ]);
 
 /** Kernel names this package replaces on the wasm backend. */
 export const replacedKernels: readonly string[] = [...replacements.keys()];
 
 /**
- * Replaces tfjs-wasm's BatchMatMul and _FusedMatMul with Descent's, which send
- * transposed and batched products to XNNPACK. Idempotent. The stock setup
+ * Replaces tfjs-wasm's BatchMatMul, _FusedMatMul, Conv2D and FusedConv2D with
+ * Descent's, which route products and convolutions between Descent's GEMM and
+ * XNNPACK (./gemm.ts). Idempotent. The stock setup
  * functions stay attached, so a wasm backend created later is set up as usual.
  */
 export function installMatMulKernels(): void {

@@ -90,13 +90,15 @@ export async function createThreadedModule(wasmFolder: string, threads: number):
 
 /**
  * Registers a `wasm` backend factory that creates tfjs's BackendWasm on the
- * threaded module, in place of tfjs's factory (kept as the fallback when the
- * threaded module fails to start). Call before the wasm backend is created.
+ * threaded module (a shared heap for `threads` threads), with XNNPACK's own
+ * pool on `xnnpackThreads` of them, in place of tfjs's factory (kept as the
+ * fallback when the threaded module fails to start). Call before the wasm
+ * backend is created.
  */
-export async function registerThreadedWasmBackend(wasmFolder: string, threads: number): Promise<void> {
+export async function registerThreadedWasmBackend(wasmFolder: string, threads: number, xnnpackThreads = threads): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const stock = tf.findBackendFactory('wasm');
-  wasm.setThreadsCount(threads);
+  wasm.setThreadsCount(xnnpackThreads);
   tf.removeBackend('wasm');
   tf.registerBackend(
     'wasm',

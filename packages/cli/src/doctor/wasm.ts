@@ -9,8 +9,14 @@ export async function checkWasm(): Promise<AdapterReport> {
     await adapter.init();
     const i = adapter.capabilities.info;
     report.status = 'ok';
-    report.summary = `WebAssembly${i.simd ? ' SIMD' : ' (no SIMD)'}, XNNPACK on ${i.threads} thread${i.threads === 1 ? '' : 's'}, optimizer kernels on ${i.optimThreads}`;
-    report.found.push(['SIMD', String(i.simd)], ['threads', String(i.threads)], ['optimizer kernels', i.optimKernels ? `on ${i.optimThreads} thread(s)` : 'composite fallbacks']);
+    const plural = (n: unknown) => `${String(n)} thread${n === 1 ? '' : 's'}`;
+    report.summary = `WebAssembly${i.simd ? ' SIMD' : ' (no SIMD)'}, Descent's GEMM and optimizer kernels on ${plural(i.optimThreads)}, XNNPACK on ${plural(i.xnnpackThreads)}`;
+    report.found.push(
+      ['SIMD', String(i.simd)],
+      ['threads', String(i.threads)],
+      ['XNNPACK threads', String(i.xnnpackThreads)],
+      ['kernel pool (GEMM, optimizers)', i.optimKernels ? `on ${String(i.optimThreads)} thread(s)` : 'composite fallbacks'],
+    );
     if (i.wasmFolder) report.found.push(['.wasm files', String(i.wasmFolder)]);
   } catch (err) {
     report.missing.push(fromError('the wasm backend did not start', err));
