@@ -53,7 +53,7 @@ async function compare(what: string, f: () => tf.Tensor, rtol = 1e-5, atol = 1e-
 describe('Descent wasm training kernels', () => {
   it('are registered: the added kernels and the replaced ones', async () => {
     await activate('descent');
-    expect(trainingKernels.replaced).toEqual(['MaxPoolGrad', 'Conv2DBackpropInput', 'Sum', 'Identity', 'Transpose']);
+    expect(trainingKernels.replaced).toEqual(['MaxPoolGrad', 'Conv2DBackpropInput', 'Sum', 'Identity', 'Transpose', 'GatherV2']);
     expect(trainingKernels.added).toEqual(['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum']);
     for (const k of [...trainingKernels.added, ...trainingKernels.replaced]) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
   });
@@ -140,6 +140,17 @@ describe('Descent wasm training kernels', () => {
       expectNoLeak(() => tf.tidy(() => void [dW(), dx()]));
     });
   }
+
+  it('GatherV2 along axis 0 copies rows (float32, int32, repeated indices, 2-d indices); other axes keep the stock kernel; out of range throws', async () => {
+    const table = () => tf.tensor(randomArray(7 * 3 * 4, 8), [7, 3, 4]);
+    await compare('rows', () => tf.gather(table(), tf.tensor1d([6, 0, 6, 2], 'int32')), 0, 0);
+    await compare('2-d indices', () => tf.gather(table(), tf.tensor2d([[1, 4], [4, 0]], [2, 2], 'int32')), 0, 0);
+    await compare('int32 rows', () => tf.gather(tf.range(0, 12, 1, 'int32').reshape([6, 2]), tf.tensor1d([5, 5, 1], 'int32')), 0, 0);
+    await compare('axis 1 (stock)', () => tf.gather(table(), tf.tensor1d([2, 0], 'int32'), 1), 0, 0);
+    await compare('no indices', () => tf.gather(table(), tf.tensor1d([], 'int32')), 0, 0);
+    await activate('descent');
+    expect(() => tf.gather(table(), tf.tensor1d([7], 'int32'))).toThrow(/GatherV2: the index value 7 is not in \[0, 6\]/);
+  });
 
   it('UnsortedSegmentSum: repeated, missing and out-of-range ids, as the gradient of tf.gather', async () => {
     const ids = [3, 0, 3, 3, 1, -1, 7, 0];

@@ -4,6 +4,7 @@ import { type Batch, stackSamples, toTensors, transformAndStack } from './collat
 import type { Dataset } from './dataset.js';
 import type { Value } from './ndarray.js';
 import { later } from './schedule.js';
+import { isBatchDataset } from './tensor-dataset.js';
 import { toTransforms, type Transform, type TransformLike } from './transforms/transform.js';
 
 /** Options of {@link DataLoader}, torch's keyword arguments in lowerCamelCase. */
@@ -91,6 +92,12 @@ export class DataLoader<T, B = Batch<T>> implements AsyncIterable<B>, Iterable<B
     check(!options.collate || typeof options.collate === 'function', 'collate', options.collate);
     check(!options.collate || (this.transforms.length === 0 && this.targetTransforms.length === 0), 'collate', 'function', 'A custom collate applies its own transforms: pass either collate or transform/targetTransform');
     this.collateFn = options.collate;
+    check(
+      !isBatchDataset(dataset) || (this.transforms.length === 0 && this.targetTransforms.length === 0),
+      'transform',
+      [...this.transforms, ...this.targetTransforms].map((t) => t.name),
+      'A TensorDataset (or any dataset with getItems) hands out finished batches: apply deterministic transforms once in TensorDataset.from, or load the dataset itself for random ones',
+    );
   }
 
   /** Batches per epoch. */
@@ -140,6 +147,8 @@ export class DataLoader<T, B = Batch<T>> implements AsyncIterable<B>, Iterable<B
   }
 
   private makeBatch(indices: Uint32Array, rng: Generator): B {
+    // A batch gathered by the dataset itself (on the backend, for a TensorDataset); kept, like every batch, for the loader.
+    if (isBatchDataset(this.dataset) && !this.collateFn) return keepAll(this.dataset.getItems(indices)) as B;
     const samples: T[] = new Array(indices.length);
     for (let i = 0; i < indices.length; i++) samples[i] = this.dataset.get(indices[i]);
     if (this.collateFn) return toTensors(this.collateFn(samples)) as B;
@@ -156,6 +165,13 @@ export class DataLoader<T, B = Batch<T>> implements AsyncIterable<B>, Iterable<B
     });
     return toTensors(fields) as B;
   }
+}
+
+function keepAll(batch: unknown): unknown {
+  if (batch instanceof tf.Tensor) return tf.keep(batch);
+  if (Array.isArray(batch)) batch.forEach(keepAll);
+  else if (typeof batch === 'object' && batch !== null) Object.values(batch).forEach(keepAll);
+  return batch;
 }
 
 /** One epoch: yields batches in order, keeps up to `prefetch` ready ahead, disposes what it owns. */

@@ -1,5 +1,6 @@
 export type { Dataset } from './dataset.js';
 export { Subset, randomSplit } from './dataset.js';
+export { TensorDataset, type BatchDataset, type TensorDatasetFromOptions, isBatchDataset } from './tensor-dataset.js';
 export { DataLoader, type DataLoaderOptions, type DataLoaderState } from './dataloader.js';
 export { type Batch, stackSamples } from './collate.js';
 export { type NdArray, type NdData, type Value, ndarray, isNdArray, stack, sizeOf } from './ndarray.js';

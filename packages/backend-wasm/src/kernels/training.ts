@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DescentError } from '@descent/core';
 import { conv2DBackpropFilter, depthwiseConv2dNativeBackpropFilter } from './conv-backprop-filter.js';
 import { conv2DBackpropInput, depthwiseConv2dNativeBackpropInput } from './conv-backprop-input.js';
+import { gatherV2 } from './gather.js';
 import { identity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { rememberStock } from './stock.js';
@@ -20,7 +21,8 @@ const added = new Map<string, tf.KernelFunc>([
 /**
  * tfjs-wasm kernels replaced: its MaxPoolGrad misroutes all-negative windows and ties, its Conv2DBackpropInput is a
  * scalar loop, its Sum over leading axes (every bias gradient) transposes the whole tensor first, and its Identity
- * copies every tensor the tape saves for the backward pass, and its Transpose moves one element at a time.
+ * copies every tensor the tape saves for the backward pass, its Transpose moves one element at a time, and its GatherV2
+ * computes every element's source through strides.
  */
 const replaced = new Map<string, tf.KernelFunc>([
   [tf.MaxPoolGrad, maxPoolGrad as unknown as tf.KernelFunc],
@@ -28,6 +30,7 @@ const replaced = new Map<string, tf.KernelFunc>([
   [tf.Sum, sum as unknown as tf.KernelFunc],
   [tf.Identity, identity as unknown as tf.KernelFunc],
   [tf.Transpose, transpose as unknown as tf.KernelFunc],
+  [tf.GatherV2, gatherV2 as unknown as tf.KernelFunc],
 ]);
 
 /** The kernel names this adds to tfjs-wasm, and those it replaces. */

@@ -170,7 +170,10 @@ export async function trainCommand(argv: readonly string[], io: Io): Promise<voi
   // torchvision's ToTensor (pixels to [0, 1]), then Normalize(mean, std) unless --no-normalize.
   const transform = [data.toFloat(), ...(config.normalize ? [data.normalize(mean, std)] : []), data.reshape([28, 28, 1])];
   const trainSet = config.samples < train.length ? new data.Subset(train, Array.from({ length: config.samples }, (_, i) => i)) : train;
-  const trainLoader = new data.DataLoader(trainSet, { batchSize: config.batchSize, shuffle: true, seed: config.seed, transform });
+  // The training images normalized once and kept on the backend: each batch is one gather there, not a
+  // conversion of bytes on the host (the same values, bit for bit, and the same order for a seed).
+  const trainData = data.TensorDataset.from(trainSet, { transform });
+  const trainLoader = new data.DataLoader(trainData, { batchSize: config.batchSize, shuffle: true, seed: config.seed });
   const testLoader = new data.DataLoader(test, { batchSize: 1000, transform });
 
   // Model, optimizer, schedule.
@@ -267,6 +270,7 @@ export async function trainCommand(argv: readonly string[], io: Io): Promise<voi
     if (f.json) io.out(JSON.stringify(summary));
     say(`suggested lr: ${r.suggestion === null ? 'none (too few steps before the loss diverged)' : r.suggestion.toExponential(2)}`);
     say(`plot: ${r.files.join(', ')}`);
+    trainData.dispose();
     return;
   }
 
@@ -279,6 +283,7 @@ export async function trainCommand(argv: readonly string[], io: Io): Promise<voi
   const result = await trainer.fit({ trainLoader, epochs: config.epochs, resumeFrom: resumeFrom ?? undefined });
   const evaluation = result.evaluation ?? (await trainer.evaluate(testLoader));
   const seconds = (performance.now() - t0) / 1000;
+  trainData.dispose();
 
   // The final weights, and the whole run's per-step losses.
   writeFileSync(join(runDir, 'model.safetensors'), await nn.moduleToSafetensors(model));
