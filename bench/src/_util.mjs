@@ -71,8 +71,8 @@ export async function useBenchBackend(backend) {
     const { createWasmAdapter, wasmAdapter } = await import('@descent/backend-wasm');
     const adapter = backend === 'wasm' ? wasmAdapter : createWasmAdapter({ threads: 1 });
     await useBackend(adapter);
-    const { threads, optimThreads } = adapter.capabilities.info;
-    return `XNNPACK threads ${threads}, optimizer kernel threads ${optimThreads}`;
+    const { xnnpackThreads, optimThreads } = adapter.capabilities.info;
+    return `kernel pool (GEMM, optimizer) threads ${optimThreads}, XNNPACK threads ${xnnpackThreads}`;
   }
   if (backend === 'webgpu') {
     const { webgpuAdapter } = await import('@descent/backend-webgpu');

@@ -24,9 +24,10 @@ const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
 const QUICK = process.env.BENCH_QUICK === '1';
 const BATCHES = [64, 256];
 const KERNEL_BATCH = 64;
-const PEERS = ['wasm', 'wasm1', 'wasm-stock', 'cpu', 'webgpu'];
+const PEERS = ['wasm', 'wasm-nn', 'wasm1', 'wasm-stock', 'cpu', 'webgpu'];
 const NAMES = {
   wasm: 'Descent wasm',
+  'wasm-nn': 'Descent wasm, `@descent/nn` modules',
   wasm1: 'Descent wasm, `threads: 1`',
   'wasm-stock': 'stock tfjs-wasm',
   cpu: 'Descent cpu',
@@ -88,12 +89,12 @@ async function activate(tf, peer) {
     if (!(await tf.setBackend('wasm'))) throw new Error('stock tfjs-wasm failed to start');
     return 'tfjs-backend-wasm 4.22 as shipped (single-threaded in Node)';
   }
-  if (peer === 'wasm' || peer === 'wasm1') {
+  if (peer === 'wasm' || peer === 'wasm-nn' || peer === 'wasm1') {
     const { createWasmAdapter, wasmAdapter } = await import('@descent/backend-wasm');
-    const adapter = peer === 'wasm' ? wasmAdapter : createWasmAdapter({ threads: 1 });
+    const adapter = peer === 'wasm1' ? createWasmAdapter({ threads: 1 }) : wasmAdapter;
     await useBackend(adapter);
-    const { threads, optimThreads } = adapter.capabilities.info;
-    return `XNNPACK threads ${threads}, optimizer kernel threads ${optimThreads}`;
+    const { xnnpackThreads, optimThreads } = adapter.capabilities.info;
+    return `kernel pool (GEMM, optimizer) threads ${optimThreads}, XNNPACK threads ${xnnpackThreads}`;
   }
   if (peer === 'webgpu') {
     const { webgpuAdapter } = await import('@descent/backend-webgpu');
@@ -151,17 +152,33 @@ async function measure(peer) {
       const x = keep(tf.randomNormal([n, 28, 28, 1], 0, 1, 'float32', 5));
       const y = keep(tf.tidy(() => tf.cast(tf.oneHot(tf.randomUniform([n], 0, 10, 'int32', 6), 10), 'float32')));
       const conv = (input, filter, bias) => tf.fused.conv2d({ x: input, filter, strides: 1, pad: 'valid', bias, activation: 'relu' });
-      const model = () => {
+      let model = () => {
         let h = tf.maxPool(conv(x, w1, b1), 2, 2, 'valid');
         h = tf.maxPool(conv(h, w2, b2), 2, 2, 'valid');
         h = tf.fused.matMul({ a: tf.reshape(h, [n, 1600]), b: w3, bias: b3, activation: 'relu' });
         return tf.losses.softmaxCrossEntropy(y, tf.fused.matMul({ a: h, b: w4, bias: b4 }));
       };
-      const optimizer = new AdamW(params, { lr: 1e-3, weightDecay: 0.01 });
+      let trained = params;
+      if (peer === 'wasm-nn') {
+        // The same model as torch.nn modules (what the Trainer's cnn recipe and a PyTorch port use), torch's init;
+        // class indices for crossEntropy. Its layer kernels fuse bias and relu and skip the input batch's gradient.
+        const nn = await import('@descent/nn');
+        const { manualSeed } = await import('@descent/core');
+        manualSeed(0);
+        const net = new nn.Sequential(
+          new nn.Conv2d(1, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(32, 64, 3), new nn.ReLU(), new nn.MaxPool2d(2),
+          new nn.Flatten(), new nn.Linear(1600, 128), new nn.ReLU(), new nn.Linear(128, 10),
+        );
+        const labels = keep(tf.argMax(y, 1));
+        trained = net.parameters();
+        trained.forEach(keep);
+        model = () => nn.crossEntropy(net.forward(x), labels);
+      }
+      const optimizer = new AdamW(trained, { lr: 1e-3, weightDecay: 0.01 });
       const losses = [];
       const counts = []; // live tensors after each step: the first step adds AdamW's state, later ones should add nothing
       const step = async () => {
-        const { value, grads } = tf.variableGrads(model, params);
+        const { value, grads } = tf.variableGrads(model, trained);
         optimizer.step(grads);
         tf.dispose(grads);
         losses.push((await value.data())[0]);
@@ -186,6 +203,7 @@ async function measure(peer) {
   // ---------- each kernel alone, at batch 64 ----------
   const kernels = [];
   const attempt = async (kernel, layer, flops, setup) => {
+    if (peer === 'wasm-nn') return; // the same kernels as the plain wasm peer
     if (tf.getKernel(kernel, backend) == null) {
       kernels.push({ kernel, layer, flops, error: 'not registered' });
       return;
@@ -310,7 +328,7 @@ const load = () => os.loadavg().map((v) => v.toFixed(2)).join(', ');
 const loadBefore = load();
 // PyTorch's 2 threads suffer most from other jobs on the machine: it runs between the tfjs runs, and each row keeps its fastest median.
 const torchRuns = [runTorch()];
-const runs = [runChild('wasm'), runChild('wasm-stock')];
+const runs = [runChild('wasm'), runChild('wasm-nn'), runChild('wasm-stock')];
 if (!QUICK) torchRuns.push(runTorch());
 runs.push(runChild('wasm1'), runChild('cpu'), runChild('webgpu'));
 if (!QUICK) torchRuns.push(runTorch());
@@ -349,7 +367,8 @@ for (const run of [...runs, { peer: 'torch', torch }]) {
 }
 
 // Kernel table: one row per kernel and layer, one column per peer; each column's slowest kernel in bold.
-const kernelPeers = [...runs.map((r) => r.peer), 'torch'];
+// The nn peer runs the same kernels as the plain one: it has no column.
+const kernelPeers = [...runs.map((r) => r.peer).filter((p) => p !== 'wasm-nn'), 'torch'];
 const kernelOf = (peer, kernel, layer) => {
   if (peer === 'torch') return torch.error ? { error: torch.error } : (torch.kernels.find((k) => k.kernel === kernel && k.layer === layer) ?? { missing: true });
   const run = runs.find((r) => r.peer === peer);
@@ -383,19 +402,21 @@ const kernelRows = KERNELS.map(({ kernel, layer, flops }) => [
   }),
 ]);
 
-const wasmRun = runs.find((r) => r.peer === 'wasm');
-const wasmStep = wasmRun?.steps?.find((s) => s.batch === 64);
-const target =
-  wasmStep?.ms != null && torchStep(64) != null
-    ? `${(wasmStep.ms / torchStep(64)).toFixed(2)}× PyTorch's step time: ${QUICK ? 'not judged in a smoke run' : wasmStep.ms / torchStep(64) <= 1.5 ? 'met' : '**not met**'}`
-    : `not measured (${wasmRun?.error ?? wasmStep?.error ?? torch.error ?? 'no result'})`;
+const targetOf = (peer) => {
+  const run = runs.find((r) => r.peer === peer);
+  const step = run?.steps?.find((s) => s.batch === 64);
+  return step?.ms != null && torchStep(64) != null
+    ? `${NAMES[peer]}: ${(step.ms / torchStep(64)).toFixed(2)}× PyTorch's step time: ${QUICK ? 'not judged in a smoke run' : step.ms / torchStep(64) <= 1.5 ? 'met' : '**not met**'}`
+    : `${NAMES[peer]}: not measured (${run?.error ?? step?.error ?? torch.error ?? 'no result'})`;
+};
+const target = ['wasm', 'wasm-nn'].map(targetOf).join('; ');
 const torchNote = torch.error
   ? `PyTorch: ${torch.error}.`
   : `PyTorch ${torch.torch} (Debian python3-torch, oneDNN ${torch.mkldnn ? 'on' : 'off'}), ${torch.threads} threads, OpenBLAS (${OPENBLAS}), \`torch.optim.AdamW(lr=1e-3, weight_decay=0.01, foreach=True)\`, the same model in NCHW (\`nn.Conv2d\`, \`F.max_pool2d\`, \`nn.Linear\`, \`F.cross_entropy\`); its kernels are \`F.conv2d\`, \`aten.convolution_backward\` (one output mask each) and \`aten.max_pool2d_with_indices\`/\`_backward\`. It ran ${torch.runs ?? 1} time(s) between the tfjs runs; each row keeps its fastest median.`;
 const leaks = runs.flatMap((r) => (r.steps ?? []).filter((s) => s.leaked > 0).map((s) => `${NAMES[r.peer]} at batch ${s.batch} (${s.leaked.toFixed(1)} per step)`));
 // Every tfjs peer starts from the same seeded weights and data: their first losses should agree.
 const losses = BATCHES.map((n) => {
-  const by = runs.flatMap((r) => (r.steps ?? []).filter((s) => s.batch === n && s.firstLoss != null).map((s) => `${NAMES[r.peer]} ${s.firstLoss.toFixed(4)}`));
+  const by = runs.flatMap((r) => (r.peer === 'wasm-nn' ? [] : r.steps ?? []).filter((s) => s.batch === n && s.firstLoss != null).map((s) => `${NAMES[r.peer]} ${s.firstLoss.toFixed(4)}`));
   return by.length ? `batch ${n}: ${by.join(', ')}` : null;
 }).filter(Boolean);
 
@@ -410,8 +431,11 @@ NHWC input [N, 28, 28, 1] → \`tf.fused.conv2d\` 32 3×3 valid (bias, relu) →
 read back with \`await loss.data()\`. Fixed random inputs and labels. Each peer in its own process; a step's time is the fastest
 median of several blocks of steps after warm-up steps (other jobs share this machine: a disturbed block is slower, never faster).
 "× PyTorch" is the peer's step time divided by PyTorch's (**lower is better**; 1× is PyTorch's speed).
-Peers: the Descent wasm adapter (\`useBackend(wasmAdapter)\`: tfjs-wasm's threaded build, XNNPACK, Descent's matmul and
-optimizer kernels), the same with \`createWasmAdapter({ threads: 1 })\`, stock \`@tensorflow/tfjs-backend-wasm\` 4.22
+Peers: the Descent wasm adapter (\`useBackend(wasmAdapter)\`: tfjs-wasm's threaded build, Descent's GEMM, convolutions and
+optimizer kernels on its kernel pool, XNNPACK on one thread for the rest); the same with the model as \`@descent/nn\` modules
+(\`Sequential(Conv2d, ReLU, MaxPool2d, …, Linear)\` with torch's init and \`crossEntropy\` on class indices, as the Trainer's
+cnn recipe and a port of a PyTorch script write it: its conv layers run FusedConv2D with relu fused and skip the input
+batch's gradient); the same with \`createWasmAdapter({ threads: 1 })\`, stock \`@tensorflow/tfjs-backend-wasm\` 4.22
 (\`tf.setBackend('wasm')\`, no adapter), Descent cpu (\`useBackend('cpu')\`) and Descent webgpu on Dawn with the lavapipe Vulkan driver.
 A peer whose backend lacks a kernel of the step shows the error instead of a time. A step or kernel whose first two calls each
 take over ${SLOW_MS / 1000} s is timed by its second call alone ("1 step", "1 call"), and a peer timed so at batch 64 skips batch 256.
