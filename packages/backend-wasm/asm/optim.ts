@@ -863,3 +863,4 @@ export function scheduleFree(
 
 export { gemm } from './gemm';
 export { im2row } from './im2row';
+export { reluGrad } from './relu';

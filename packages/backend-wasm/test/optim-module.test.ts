@@ -47,7 +47,7 @@ describe('the AssemblyScript optimizer module', () => {
       expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(
         [
           'adadelta', 'adafactor', 'adafactorFactored', 'adagrad', 'adam', 'adamax', 'asgd', 'gemm', 'im2row', 'lamb', 'lion', 'muonApply', 'muonMomentum',
-          'nadam', 'radam', 'rmsprop', 'rprop', 'scheduleFree', 'sgd', 'sgdMomentum',
+          'nadam', 'radam', 'reluGrad', 'rmsprop', 'rprop', 'scheduleFree', 'sgd', 'sgdMomentum',
         ].sort(),
       );
       expect(bytes.length).toBeLessThan(16_000);

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { optimWasmBytes, wasmAdapter } from '../src/index.js';
 import { heapMemory, kernelPoolOf, type HeapBackend, type OptimExports } from '../src/optim/module.js';
 import { adamCase, expectMatchesReference } from './adam-case.js';
-import { KernelPool, MIN_PARALLEL, PART_ARGS_SOURCE, POINTER_ARGS, REDUCING_EXPORTS, partArgs } from '../src/optim/pool.js';
+import { KernelPool, MIN_PARALLEL, PARTITIONED_EXPORTS, PART_ARGS_SOURCE, POINTER_ARGS, REDUCING_EXPORTS, partArgs } from '../src/optim/pool.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cores = Math.min(8, os.availableParallelism());
@@ -48,11 +48,15 @@ describe('splitting a kernel call into parts', () => {
 
   it('knows how many pointers precede n in every elementwise export of asm/optim.ts', () => {
     const source = readFileSync(join(root, 'asm', 'optim.ts'), 'utf8');
+    // With the functions it re-exports from files of its own (the GEMM, im2row, relu's gradient).
+    const reexported = [...source.matchAll(/^export \{ (\w+) \} from '\.\/(\w+)';/gm)].flatMap(([, name, file]) =>
+      [...readFileSync(join(root, 'asm', `${file}.ts`), 'utf8').matchAll(/export function (\w+)\(([^)]*)\)/g)].filter((m) => m[1] === name),
+    );
     const found: Record<string, number> = {};
     const exports: string[] = [];
-    for (const m of source.matchAll(/export function (\w+)\(([^)]*)\)/g)) {
+    for (const m of [...source.matchAll(/export function (\w+)\(([^)]*)\)/g), ...reexported]) {
       exports.push(m[1]);
-      if (REDUCING_EXPORTS.includes(m[1])) continue;
+      if (REDUCING_EXPORTS.includes(m[1]) || PARTITIONED_EXPORTS.includes(m[1])) continue;
       const params = m[2].split(',').map((p) => p.trim()).filter(Boolean);
       found[m[1]] = params.findIndex((p) => p.startsWith('n:'));
       expect(found[m[1]], m[1]).toBeGreaterThan(0);
@@ -102,6 +106,8 @@ describe('the kernel pool on a shared memory', () => {
       rprop: [x[0], x[1], x[2], x[3], o[0], o[1], o[2], n, 1, 0.5, 1.2, 1e-6, 50],
       // The momentum variant; expAvg reads the z input again (inputs are only read).
       scheduleFree: [x[0], x[1], x[2], x[3], x[2], o[0], o[1], o[2], o[3], n, 1, 0.999, 0.001, 0.05, 1e-8, 0.01, 0.6, -0.0004, 0.001, 0.9, 0.1, 0.3],
+      // dy, and the (positive) 4th input as y: every output is written and non-zero.
+      reluGrad: [x[0], x[3], o[0], n],
     };
     expect(Object.keys(calls).sort()).toEqual(Object.keys(POINTER_ARGS).sort());
     for (const threads of [2, 3]) {

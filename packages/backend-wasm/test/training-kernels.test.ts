@@ -54,7 +54,7 @@ describe('Descent wasm training kernels', () => {
   it('are registered: the added kernels and the replaced ones', async () => {
     await activate('descent');
     expect(trainingKernels.replaced).toEqual(['MaxPoolGrad', 'Conv2DBackpropInput', 'Sum', 'Identity', 'Transpose', 'GatherV2']);
-    expect(trainingKernels.added).toEqual(['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum']);
+    expect(trainingKernels.added).toEqual(['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'DescentReluGrad']);
     for (const k of [...trainingKernels.added, ...trainingKernels.replaced]) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
   });
 
@@ -150,6 +150,24 @@ describe('Descent wasm training kernels', () => {
     await compare('no indices', () => tf.gather(table(), tf.tensor1d([], 'int32')), 0, 0);
     await activate('descent');
     expect(() => tf.gather(table(), tf.tensor1d([7], 'int32'))).toThrow(/GatherV2: the index value 7 is not in \[0, 6\]/);
+  });
+
+  it('DescentReluGrad: dy · step(y) in one pass, bit for bit as the Step and Multiply kernels (NaN, ±0, ±Inf, split across the pool)', async () => {
+    const n = 70_001; // past the pool's split size, with a tail of one
+    const special = [NaN, 0, -0, Infinity, -Infinity, 1e-45, -1e-45];
+    const y = tf.tensor(Float32Array.from(randomArray(n, 9), (v, i) => (i < special.length ? special[i] : v)));
+    const dy = tf.tensor(Float32Array.from(randomArray(n, 10), (v, i) => (i >= 7 && i < 14 ? special[i - 7] : v)));
+    await activate('descent');
+    const fused = tf.engine().runKernel('DescentReluGrad', { dy, y }, {}) as tf.Tensor;
+    const composite = tf.mul(dy, tf.step(y));
+    const bits = (t: tf.Tensor) => new Uint32Array((t.dataSync() as Float32Array).slice().buffer);
+    expect(bits(fused)).toEqual(bits(composite));
+    // Other shapes broadcast through the Step and Multiply kernels.
+    const row = tf.tensor1d([1, -1, 0]);
+    const broadcast = tf.engine().runKernel('DescentReluGrad', { dy: tf.ones([2, 3]), y: row }, {}) as tf.Tensor;
+    expect(broadcast.arraySync()).toEqual([[1, 0, 0], [1, 0, 0]]);
+    expectNoLeak(() => tf.tidy(() => void tf.engine().runKernel('DescentReluGrad', { dy, y }, {})));
+    tf.dispose([y, dy, fused, composite, row, broadcast]);
   });
 
   it('UnsortedSegmentSum: repeated, missing and out-of-range ids, as the gradient of tf.gather', async () => {

@@ -5,17 +5,19 @@ import { conv2DBackpropInput, depthwiseConv2dNativeBackpropInput } from './conv-
 import { gatherV2 } from './gather.js';
 import { identity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
+import { RELU_GRAD, reluGrad } from './relu-grad.js';
 import { rememberStock } from './stock.js';
 import { sum } from './sum.js';
 import { transpose } from './transpose.js';
 import { unsortedSegmentSum } from './unsorted-segment-sum.js';
 
-/** Backward kernels tfjs-wasm lacks, which conv nets and embeddings need to train. */
+/** Backward kernels tfjs-wasm lacks, which conv nets and embeddings need to train, and relu's gradient in one pass. */
 const added = new Map<string, tf.KernelFunc>([
   [tf.Conv2DBackpropFilter, conv2DBackpropFilter as unknown as tf.KernelFunc],
   [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropFilter as unknown as tf.KernelFunc],
   [tf.DepthwiseConv2dNativeBackpropInput, depthwiseConv2dNativeBackpropInput as unknown as tf.KernelFunc],
   [tf.UnsortedSegmentSum, unsortedSegmentSum as unknown as tf.KernelFunc],
+  [RELU_GRAD, reluGrad as unknown as tf.KernelFunc],
 ]);
 
 /**

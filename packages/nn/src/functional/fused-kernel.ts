@@ -47,7 +47,18 @@ export function defineLayerKernel(name: string, target: string, gradient: Omit<t
   };
 }
 
+/**
+ * relu's gradient as one kernel, `dy · step(y)`, where an adapter registers it
+ * (the wasm adapter: one pass instead of a Step, a Multiply and the mask
+ * between them); elsewhere those two ops. Same bits either way.
+ */
+export const RELU_GRAD = kernelNameOf('ReluGrad');
+
 /** dy through the activation, from the layer's output y (relu: y > 0 exactly where its input was). */
 export function activationGradient(dy: tf.Tensor, y: tf.Tensor, activation: FusedActivation): tf.Tensor {
-  return activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy;
+  if (activation !== 'relu') return dy;
+  if (tf.getKernel(RELU_GRAD, tf.getBackend()) && dy.dtype === 'float32' && y.dtype === 'float32') {
+    return tf.engine().runKernel(RELU_GRAD, { dy, y }, {}) as tf.Tensor;
+  }
+  return tf.mul(dy, tf.step(y));
 }

@@ -21,4 +21,5 @@ export const OPTIM_SIGNATURES = {
   scheduleFree: [['p', 'usize'], ['g', 'usize'], ['z', 'usize'], ['v', 'usize'], ['m', 'usize'], ['po', 'usize'], ['zo', 'usize'], ['vo', 'usize'], ['mo', 'usize'], ['n', 'u32'], ['momentum', 'u32'], ['b2_', 'f32'], ['c2_', 'f32'], ['bc2_', 'f32'], ['eps_', 'f32'], ['wd_', 'f32'], ['ckp1_', 'f32'], ['yCoef_', 'f32'], ['lr_', 'f32'], ['b1_', 'f32'], ['c1_', 'f32'], ['bc1_', 'f32']],
   gemm: [['a', 'usize'], ['b', 'usize'], ['bias', 'usize'], ['c', 'usize'], ['scratch', 'usize'], ['m', 'u32'], ['k', 'u32'], ['n', 'u32'], ['transA', 'u32'], ['relu', 'u32'], ['part', 'u32'], ['parts', 'u32']],
   im2row: [['x', 'usize'], ['out', 'usize'], ['n', 'u32'], ['h', 'u32'], ['w', 'u32'], ['c', 'u32'], ['oh', 'u32'], ['ow', 'u32'], ['kh', 'u32'], ['kw', 'u32'], ['sh', 'u32'], ['sw', 'u32'], ['dh', 'u32'], ['dw', 'u32'], ['top', 'i32'], ['left', 'i32'], ['part', 'u32'], ['parts', 'u32']],
+  reluGrad: [['dy', 'usize'], ['y', 'usize'], ['out', 'usize'], ['n', 'u32']],
 } as const;
