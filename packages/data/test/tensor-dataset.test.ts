@@ -9,7 +9,7 @@ beforeAll(cpu);
 const transform = [toFloat(), normalize(0.1307, 0.3081), reshape([2, 3, 1])];
 
 /** Every batch of one epoch, read back. */
-async function epoch(loader: DataLoader<unknown, unknown>): Promise<Array<Array<{ shape: number[]; dtype: string; data: number[] }>>> {
+async function epoch<T, B>(loader: DataLoader<T, B>): Promise<Array<Array<{ shape: number[]; dtype: string; data: number[] }>>> {
   const out = [];
   for await (const batch of loader) {
     const fields = batch as tf.Tensor[];
