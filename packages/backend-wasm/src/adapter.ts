@@ -110,7 +110,9 @@ export function createWasmAdapter(options: WasmAdapterOptions = {}): BackendAdap
       if (paths != null) wasm.setWasmPaths(paths);
       if (isNode()) {
         // tfjs itself never starts its threaded build in Node; we do, from a folder on disk.
-        if (Math.max(threads, xnnpackThreads) > 1 && typeof paths === 'string') await registerThreadedWasmBackend(paths, Math.max(threads, xnnpackThreads), xnnpackThreads);
+        // The threaded build's shared heap serves both pools.
+        const heapThreads = Math.max(threads, xnnpackThreads);
+        if (heapThreads > 1 && typeof paths === 'string') await registerThreadedWasmBackend(paths, heapThreads, xnnpackThreads);
         else wasm.setThreadsCount(1);
       } else wasm.setThreadsCount(xnnpackThreads);
     }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gemmMatMul, preferGemmConv } from './gemm.js';
 import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type WasmKernelArgs } from './helpers.js';
-import { convInfo, patchColumns, patchRows, type ConvAttrs } from './patches.js';
+import { convInfo, patchColumns, patchFloats, patchRows, type ConvAttrs } from './patches.js';
 
 // tfjs-wasm has no Conv2DBackpropFilter or DepthwiseConv2dNativeBackpropFilter.
 // A filter's gradient is the product patchesᵀ · dy ([KH·KW·I, N·OH·OW] times
@@ -31,7 +31,7 @@ export function conv2DBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
   const { filterHeight: kh, filterWidth: kw, inChannels, outChannels, padInfo } = info;
   const scratch = new Scratch(backend);
   const rows = info.batchSize * info.outHeight * info.outWidth;
-  if (x.dtype === 'float32' && dy.dtype === 'float32' && rows > 0 && rows * kh * kw * inChannels <= filterGradientLimits.patchFloats) {
+  if (x.dtype === 'float32' && dy.dtype === 'float32' && rows > 0 && patchFloats(info) <= filterGradientLimits.patchFloats) {
     try {
       const g = scratch.keep(reshapeView(backend, dy, [rows, outChannels]));
       if (preferGemmConv()) {

@@ -57,16 +57,12 @@ function cropTo(backend: BackendWasm, out: tf.TensorInfo, info: tf.backend_util.
   return slice(backend, scratch.keep(out), [0, top, left, 0], [out.shape[0], info.inHeight, info.inWidth, out.shape[3]]);
 }
 
-function info(dy: tf.TensorInfo, filterShape: number[], attrs: Attrs, depthwise: boolean) {
-  return conv2DInfo(attrs.inputShape, filterShape, attrs, depthwise);
-}
-
 /** dx = full correlation of spread(dy) with W flipped in space and with its in/out channels swapped. */
 export function conv2DBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
   const { backend } = args;
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as unknown as Attrs;
-  const convInfo = info(dy, filter.shape, attrs, false);
+  const convInfo = conv2DInfo(attrs.inputShape, filter.shape, attrs, false);
   // NCHW (which tfjs-wasm's forward Conv2D rejects) keeps tfjs-wasm's own kernel.
   if (convInfo.dataFormat !== 'channelsLast') return stockKernel(tf.Conv2DBackpropInput)(args);
   const { pad, crop } = fullPadding(convInfo);
@@ -104,7 +100,7 @@ export function depthwiseConv2dNativeBackpropInput(args: WasmKernelArgs): tf.Ten
   const { backend } = args;
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as unknown as Attrs;
-  const convInfo = info(dy, filter.shape, attrs, true);
+  const convInfo = conv2DInfo(attrs.inputShape, filter.shape, attrs, true);
   const [kh, kw, c, m] = filter.shape;
   const [n, h, w] = attrs.inputShape;
   const { pad, crop } = fullPadding(convInfo);
