@@ -12,7 +12,7 @@
 // touched.
 
 // K rows of B per packed panel, and rows of C per chunk (tile).
-const KC: u32 = 256;
+export const KC: u32 = 256;
 const MC: u32 = 128;
 
 @inline function mad(acc: v128, a: v128, b: v128): v128 {
@@ -112,22 +112,23 @@ const MC: u32 = 128;
 }
 
 /**
- * C = op(A) · B (+ bias) (then relu) for rows [r0, r1) and columns [j0, j1)
+ * C = op(A) · B (+ bias) (then relu), or C += op(A) · B, for rows [r0, r1) and columns [j0, j1)
  * (j0 a multiple of 8; j1 a multiple of 8 or n). Rows go in chunks of MC, so
  * that a chunk's C and A stay in L2 while the panels sweep across them (for
  * a tall C, row by row over the whole height, every panel would write half
  * of each cache line and evict it before the next panel wrote the other half).
  */
-function tile(
+export function tile(
   a: usize, sar: usize, sak: usize, b: usize, c: usize, bias: usize, pk: usize,
-  k: u32, n: u32, r0: u32, r1: u32, j0: u32, j1: u32, relu: bool,
+  k: u32, n: u32, r0: u32, r1: u32, j0: u32, j1: u32, relu: bool, accumulate: bool = false,
 ): void {
   const ldb = <usize>n << 2;
   const ldc = ldb;
   const j8 = j0 + ((j1 - j0) & ~7);
   for (let k0: u32 = 0; k0 < k || k0 == 0; k0 += KC) {
     const k1 = min(k, k0 + KC);
-    const first = k0 == 0;
+    // With `accumulate`, C holds a sum to add to (asm/winograd.ts's filter gradient, block by block).
+    const first = k0 == 0 && !accumulate;
     const last = k1 == k;
     for (let m0 = r0; m0 < r1; m0 += MC) {
       const m1 = min(r1, m0 + MC);

@@ -864,3 +864,4 @@ export function scheduleFree(
 export { gemm } from './gemm';
 export { im2row } from './im2row';
 export { reluGrad } from './relu';
+export { winogradConv, winogradFilter, winogradFilterGrad, winogradFilterSums } from './winograd';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { gemmMatMul, preferGemmConv } from './gemm.js';
 import { Scratch, explicitPad, reshapeView, slice, transpose, wasmKernel, type WasmKernelArgs } from './helpers.js';
 import { convInfo, patchColumns, patchFloats, patchRows, type ConvAttrs } from './patches.js';
+import { winogradApplies, winogradFilterGradient } from './winograd.js';
 
 // tfjs-wasm has no Conv2DBackpropFilter or DepthwiseConv2dNativeBackpropFilter.
 // A filter's gradient is the product patchesᵀ · dy ([KH·KW·I, N·OH·OW] times
@@ -14,8 +15,9 @@ import { convInfo, patchColumns, patchFloats, patchRows, type ConvAttrs } from '
 // filter, strides and dilations swapped, on XNNPACK's convolution (3.5× slower
 // for a LeNet's first layer, whose GEMM then has only 9 rows; about even for
 // its second). All do the forward pass's multiply-adds; none is a scalar
-// loop. Every intermediate is a new tensor, freed before return; no input is
-// written.
+// loop. 3×3 stride-1 filters with channels in fours take Winograd's
+// transforms instead (./winograd.ts). Every intermediate is a new tensor,
+// freed before return; no input is written.
 
 /** Patches up to `patchFloats` floats (64 MB) take the patches path; larger ones the convolution. Tests lower it. */
 export const filterGradientLimits = { patchFloats: 16 * 1024 * 1024 };
@@ -29,6 +31,7 @@ export function conv2DBackpropFilter(args: WasmKernelArgs): tf.TensorInfo {
   const attrs = args.attrs as unknown as Attrs;
   const info = convInfo(x, attrs.filterShape, attrs, false, 'Conv2DBackpropFilter');
   const { filterHeight: kh, filterWidth: kw, inChannels, outChannels, padInfo } = info;
+  if (x.dtype === 'float32' && dy.dtype === 'float32' && winogradApplies(info)) return winogradFilterGradient(backend, x, dy, info);
   const scratch = new Scratch(backend);
   const rows = info.batchSize * info.outHeight * info.outWidth;
   if (x.dtype === 'float32' && dy.dtype === 'float32' && rows > 0 && patchFloats(info) <= filterGradientLimits.patchFloats) {

@@ -5,6 +5,7 @@ import { stockKernel } from './stock.js';
 import { offsetOf, type HeapBackend } from '../optim/module.js';
 import { trainExportsFor } from './train-module.js';
 import { conv2DInfo, type ConvAttrs } from './patches.js';
+import { winogradApplies, winogradInputGradient } from './winograd.js';
 
 // tfjs-wasm has no DepthwiseConv2dNativeBackpropInput at all, and its
 // Conv2DBackpropInput is a scalar loop. A conv's input gradient is the
@@ -13,7 +14,9 @@ import { conv2DInfo, type ConvAttrs } from './patches.js';
 // exactly the forward pass's multiply-adds. Where the columns would be too
 // large to hold, and for depthwise filters, it is the "full" correlation of
 // dy, spread by the strides, with the spatially flipped filter, on XNNPACK's
-// convolution (it also multiplies the padding's zeros). No input is written.
+// convolution (it also multiplies the padding's zeros). 3×3 stride-1 filters
+// with channels in fours take Winograd's transform instead (./winograd.ts).
+// No input is written.
 
 /** Columns up to `colFloats` floats (64 MB) take the matmul + col2im path; tests lower it. */
 export const inputGradientLimits = { colFloats: 16 * 1024 * 1024 };
@@ -65,6 +68,7 @@ export function conv2DBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
   const convInfo = conv2DInfo(attrs.inputShape, filter.shape, attrs, false);
   // NCHW (which tfjs-wasm's forward Conv2D rejects) keeps tfjs-wasm's own kernel.
   if (convInfo.dataFormat !== 'channelsLast') return stockKernel(tf.Conv2DBackpropInput)(args);
+  if (dy.dtype === 'float32' && filter.dtype === 'float32' && winogradApplies(convInfo)) return winogradInputGradient(backend, dy, filter, convInfo);
   const { pad, crop } = fullPadding(convInfo);
   const scratch = new Scratch(backend);
   const rows = convInfo.batchSize * convInfo.outHeight * convInfo.outWidth;

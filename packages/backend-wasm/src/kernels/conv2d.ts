@@ -3,13 +3,16 @@ import { gemmMatMul, preferGemmConv } from './gemm.js';
 import { Scratch, reshapeView, type WasmKernelArgs } from './helpers.js';
 import { convInfo, patchFloats, patchLimits, patchRows, type ConvAttrs } from './patches.js';
 import { stockKernel } from './stock.js';
+import { winogradApplies, winogradConv2D } from './winograd.js';
 
 // A convolution as one matmul: im2row's patches [N·OH·OW, KH·KW·I] times the
 // filter as it lies ([KH·KW·I, O] in HWIO), on Descent's GEMM with the bias
 // and relu fused, both split across the kernel pool. Taken where the GEMM is
 // preferred (the kernel pool has more threads than XNNPACK, see ./gemm.ts);
 // anything else (another activation, a bias that is not a vector of O, patches
-// over 64 MB, int32) is tfjs-wasm's XNNPACK convolution. No input is written.
+// over 64 MB, int32) is tfjs-wasm's XNNPACK convolution. 3×3 stride-1
+// convolutions with channels in fours are Winograd's instead (./winograd.ts).
+// No input is written.
 
 type Attrs = ConvAttrs & { activation?: string };
 
@@ -29,6 +32,7 @@ function convolve(name: string, args: WasmKernelArgs): tf.TensorInfo {
     (bias == null || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === outChannels));
   if (!simple) return stockKernel(name)(args);
   const info = convInfo(x!, [kh, kw, inChannels, outChannels], attrs, false, name);
+  if (winogradApplies(info)) return winogradConv2D(backend, x!, filter!, bias, activation === 'relu', info);
   const floats = patchFloats(info);
   if (floats === 0 || floats > patchLimits.floats || outChannels === 0) return stockKernel(name)(args);
   const scratch = new Scratch(backend);
