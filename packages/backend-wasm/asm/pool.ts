@@ -77,3 +77,78 @@ export function maxPoolGrad(
     }
   }
 }
+
+/**
+ * The common case, windows that tile the input from its corner (window =
+ * stride, no padding: the 2×2, stride-2 pool), split across the kernel pool:
+ * part `part` of `parts` takes a range of output rows (all images in a row),
+ * and writes every dx of their bands itself (no zeroing pass): within a window
+ * the first maximum's position gets dy and the others zero, with the same
+ * comparisons as maxPoolGrad (strict greater-than from the first element, so
+ * a NaN never wins and a NaN first element stays), and a row's columns past
+ * the last window get zeros, as do an image's rows past its last window (by
+ * the part that has its last output row).
+ */
+export function maxPoolGradTiled(
+  x: usize, dy: usize, dx: usize, n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, fh: u32, fw: u32, part: u32, parts: u32,
+): void {
+  const rows = n * oh;
+  const per = (rows + parts - 1) / parts;
+  const r0 = min(rows, part * per);
+  const r1 = min(rows, r0 + per);
+  const pix = <usize>c << 2;
+  const rowBytes = <usize>w * pix;
+  const c4 = c & ~3;
+  const used = <usize>ow * fw * pix; // bytes of a dx row that windows cover
+  for (let br = r0; br < r1; br++) {
+    const b = br / oh;
+    const r = br % oh;
+    const band = x + (<usize>(b * h + r * fh) * rowBytes);
+    const out = dx + (<usize>(b * h + r * fh) * rowBytes);
+    const g = dy + (<usize>br * ow * pix);
+    for (let q: u32 = 0; q < ow; q++) {
+      const col = <usize>q * fw * pix;
+      let k: u32 = 0;
+      for (; k < c4; k += 4) {
+        const ch = col + (<usize>k << 2);
+        let best = v128.load(band + ch);
+        let idx = i32x4.splat(0);
+        for (let i: u32 = 0; i < fh; i++) {
+          for (let j: u32 = 0; j < fw; j++) {
+            if (i == 0 && j == 0) continue;
+            const v = v128.load(band + <usize>i * rowBytes + <usize>j * pix + ch);
+            const gt = f32x4.gt(v, best);
+            best = v128.bitselect(v, best, gt);
+            idx = v128.bitselect(i32x4.splat(i * fw + j), idx, gt);
+          }
+        }
+        const d = v128.load(g + <usize>q * pix + (<usize>k << 2));
+        for (let i: u32 = 0; i < fh; i++) {
+          for (let j: u32 = 0; j < fw; j++) {
+            v128.store(out + <usize>i * rowBytes + <usize>j * pix + ch, v128.and(d, i32x4.eq(idx, i32x4.splat(i * fw + j))));
+          }
+        }
+      }
+      for (; k < c; k++) {
+        const ch = col + (<usize>k << 2);
+        let best = load<f32>(band + ch);
+        let at: u32 = 0;
+        for (let i: u32 = 0; i < fh; i++) {
+          for (let j: u32 = 0; j < fw; j++) {
+            const v = load<f32>(band + <usize>i * rowBytes + <usize>j * pix + ch);
+            if (v > best) {
+              best = v;
+              at = i * fw + j;
+            }
+          }
+        }
+        const d = load<f32>(g + <usize>q * pix + (<usize>k << 2));
+        for (let i: u32 = 0; i < fh; i++) {
+          for (let j: u32 = 0; j < fw; j++) store<f32>(out + <usize>i * rowBytes + <usize>j * pix + ch, i * fw + j == at ? d : 0);
+        }
+      }
+    }
+    if (used < rowBytes) for (let i: u32 = 0; i < fh; i++) memory.fill(out + <usize>i * rowBytes + used, 0, rowBytes - used);
+    if (r == oh - 1 && oh * fh < h) memory.fill(dx + (<usize>(b * h + oh * fh) * rowBytes), 0, <usize>(h - oh * fh) * rowBytes);
+  }
+}

@@ -190,6 +190,10 @@ describe('Descent wasm training kernels', () => {
     { x: [2, 9, 9, 4], size: [3, 3], strides: [2, 2], pad: 'same' },
     { x: [1, 7, 6, 2], size: [3, 2], strides: [1, 1], pad: 'valid' },
     { x: [4, 26, 26, 8], size: [2, 2], strides: [2, 2], pad: 'valid' },
+    // Tiling from the corner with rows and columns left over, a scalar channel tail, split across the pool.
+    { x: [2, 11, 9, 6], size: [2, 2], strides: [2, 2], pad: 'valid' },
+    { x: [3, 7, 8, 5], size: [3, 2], strides: [3, 2], pad: 'valid' },
+    { x: [16, 26, 26, 32], size: [2, 2], strides: [2, 2], pad: 'valid' },
     // Not overlapping, padded at the bottom/right, 4 SIMD channels and 2 more.
     { x: [2, 9, 7, 6], size: [2, 2], strides: [2, 2], pad: 'same' },
     { x: [1, 8, 9, 5], size: [2, 3], strides: [2, 3], pad: 'same' },

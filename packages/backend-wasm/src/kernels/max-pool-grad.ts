@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { offsetOf, type HeapBackend } from '../optim/module.js';
+import { heapMemory, offsetOf, runPartitioned, type HeapBackend } from '../optim/module.js';
 import type { WasmKernelArgs } from './helpers.js';
 import { trainExportsFor } from './train-module.js';
 
@@ -11,8 +11,10 @@ import { trainExportsFor } from './train-module.js';
  * values: a window with no value above 1.2e-38 sends its gradient to element 0
  * of the tensor, and ties go to the last maximum. Where windows overlap, a dx
  * sums several dy: in dy's order and in float64, rounded once, as cpu does, so
- * results match it exactly. Windows that do not overlap (the common 2×2,
- * stride 2 pool) run in asm/pool.ts, four channels per SIMD compare.
+ * results match it exactly. Windows that do not overlap run in asm/pool.ts,
+ * four channels per SIMD compare; those that tile the input from its corner
+ * (window = stride, no padding: the common 2×2, stride-2 pool) write each dx
+ * once, without a zeroing pass, split across the kernel pool.
  */
 export function maxPoolGrad(args: WasmKernelArgs): tf.TensorInfo {
   const { backend } = args;
@@ -24,6 +26,12 @@ export function maxPoolGrad(args: WasmKernelArgs): tf.TensorInfo {
   if (!overlap && input.dtype === 'float32' && dy.dtype === 'float32') {
     const heap = backend as unknown as HeapBackend;
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
+    const tiled = info.effectiveFilterHeight === strideHeight && info.effectiveFilterWidth === strideWidth && padInfo.top === 0 && padInfo.left === 0;
+    if (tiled && outHeight * strideHeight <= inHeight && outWidth * strideWidth <= inWidth) {
+      const args = [offsetOf(heap, input), offsetOf(heap, dy), offsetOf(heap, out), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, 0, 1];
+      runPartitioned(heapMemory(heap), 'maxPoolGradTiled', args, tf.util.sizeFromShape(input.shape));
+      return out;
+    }
     trainExportsFor(heap).maxPoolGrad(offsetOf(heap, input), offsetOf(heap, dy), offsetOf(heap, out), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth,
       strideHeight, strideWidth, info.effectiveFilterHeight, info.effectiveFilterWidth, padInfo.top, padInfo.left);
     return out;
