@@ -864,5 +864,5 @@ export function scheduleFree(
 export { gemm } from './gemm';
 export { im2row } from './im2row';
 export { reluGrad } from './relu';
-export { maxPoolGradTiled } from './pool';
+export { maxPoolGradTiled, maxPoolTiled } from './pool';
 export { winogradConv, winogradFilter, winogradFilterGrad, winogradFilterSums } from './winograd';

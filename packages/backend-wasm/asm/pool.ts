@@ -152,3 +152,65 @@ export function maxPoolGradTiled(
     if (r == oh - 1 && oh * fh < h) memory.fill(dx + (<usize>(b * h + oh * fh) * rowBytes), 0, <usize>(h - oh * fh) * rowBytes);
   }
 }
+
+/**
+ * The max pool itself for windows that tile the input from its corner (as
+ * maxPoolGradTiled), split across the kernel pool by output rows: each output
+ * is its window's maximum by tfjs cpu's rule, a running maximum from −∞ that a
+ * value replaces only when strictly greater (a NaN never does: an all-NaN
+ * window gives −∞).
+ */
+export function maxPoolTiled(
+  x: usize, y: usize, n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, fh: u32, fw: u32, part: u32, parts: u32,
+): void {
+  const rows = n * oh;
+  const per = (rows + parts - 1) / parts;
+  const r0 = min(rows, part * per);
+  const r1 = min(rows, r0 + per);
+  const pix = <usize>c << 2;
+  const rowBytes = <usize>w * pix;
+  const c4 = c & ~3;
+  const low = f32x4.splat(-Infinity);
+  for (let br = r0; br < r1; br++) {
+    const b = br / oh;
+    const r = br % oh;
+    const band = x + (<usize>(b * h + r * fh) * rowBytes);
+    const out = y + (<usize>br * ow * pix);
+    for (let q: u32 = 0; q < ow; q++) {
+      const col = band + <usize>q * fw * pix;
+      let k: u32 = 0;
+      if (fh == 2 && fw == 2) {
+        // The 2×2 pool unrolled: the same comparisons, in the same order.
+        for (; k < c4; k += 4) {
+          const p = col + (<usize>k << 2);
+          const v0 = v128.load(p), v1 = v128.load(p + pix), v2 = v128.load(p + rowBytes), v3 = v128.load(p + rowBytes + pix);
+          let best = v128.bitselect(v0, low, f32x4.gt(v0, low));
+          best = v128.bitselect(v1, best, f32x4.gt(v1, best));
+          best = v128.bitselect(v2, best, f32x4.gt(v2, best));
+          best = v128.bitselect(v3, best, f32x4.gt(v3, best));
+          v128.store(out + <usize>q * pix + (<usize>k << 2), best);
+        }
+      }
+      for (; k < c4; k += 4) {
+        let best = low;
+        for (let i: u32 = 0; i < fh; i++) {
+          for (let j: u32 = 0; j < fw; j++) {
+            const v = v128.load(col + <usize>i * rowBytes + <usize>j * pix + (<usize>k << 2));
+            best = v128.bitselect(v, best, f32x4.gt(v, best));
+          }
+        }
+        v128.store(out + <usize>q * pix + (<usize>k << 2), best);
+      }
+      for (; k < c; k++) {
+        let best: f32 = -Infinity;
+        for (let i: u32 = 0; i < fh; i++) {
+          for (let j: u32 = 0; j < fw; j++) {
+            const v = load<f32>(col + <usize>i * rowBytes + <usize>j * pix + (<usize>k << 2));
+            if (v > best) best = v;
+          }
+        }
+        store<f32>(out + <usize>q * pix + (<usize>k << 2), best);
+      }
+    }
+  }
+}

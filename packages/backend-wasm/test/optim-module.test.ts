@@ -46,7 +46,7 @@ describe('the AssemblyScript optimizer module', () => {
       expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
       expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(
         [
-          'adadelta', 'adafactor', 'adafactorFactored', 'adagrad', 'adam', 'adamax', 'asgd', 'gemm', 'im2row', 'lamb', 'maxPoolGradTiled', 'lion', 'muonApply', 'muonMomentum',
+          'adadelta', 'adafactor', 'adafactorFactored', 'adagrad', 'adam', 'adamax', 'asgd', 'gemm', 'im2row', 'lamb', 'maxPoolGradTiled', 'maxPoolTiled', 'lion', 'muonApply', 'muonMomentum',
           'nadam', 'radam', 'reluGrad', 'rmsprop', 'rprop', 'scheduleFree', 'sgd', 'sgdMomentum', 'winogradConv', 'winogradFilter', 'winogradFilterGrad',
           'winogradFilterSums',
         ].sort(),

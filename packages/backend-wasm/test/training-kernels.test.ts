@@ -2,11 +2,12 @@
 // against tfjs's cpu kernels on random inputs, over strides, paddings,
 // dilations and channel multipliers; inputs untouched, nothing leaked.
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { dilateFilter } from '@descent/core';
 import { trainingKernels } from '../src/index.js';
 import { filterGradientLimits } from '../src/kernels/conv-backprop-filter.js';
 import { inputGradientLimits } from '../src/kernels/conv-backprop-input.js';
+import { tiledPoolLimits } from '../src/kernels/max-pool.js';
 import { gemmRouting } from '../src/kernels/gemm.js';
 import { activate, expectClose, expectNoLeak, on, randomArray } from './util.js';
 
@@ -53,7 +54,7 @@ async function compare(what: string, f: () => tf.Tensor, rtol = 1e-5, atol = 1e-
 describe('Descent wasm training kernels', () => {
   it('are registered: the added kernels and the replaced ones', async () => {
     await activate('descent');
-    expect(trainingKernels.replaced).toEqual(['MaxPoolGrad', 'Conv2DBackpropInput', 'Sum', 'Identity', 'Transpose', 'GatherV2']);
+    expect(trainingKernels.replaced).toEqual(['MaxPoolGrad', 'Conv2DBackpropInput', 'Sum', 'Identity', 'Transpose', 'GatherV2', 'MaxPool']);
     expect(trainingKernels.added).toEqual(['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'DescentReluGrad']);
     for (const k of [...trainingKernels.added, ...trainingKernels.replaced]) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
   });
@@ -199,9 +200,17 @@ describe('Descent wasm training kernels', () => {
     { x: [1, 8, 9, 5], size: [2, 3], strides: [2, 3], pad: 'same' },
   ];
   for (const p of pools) {
-    it(`MaxPoolGrad (stock tfjs-wasm loses all-negative windows): x ${p.x.join('×')}, ${p.size} / ${p.strides}, ${p.pad}`, async () => {
+    it(`MaxPool and MaxPoolGrad (stock tfjs-wasm loses all-negative windows): x ${p.x.join('×')}, ${p.size} / ${p.strides}, ${p.pad}`, async () => {
       // Shifted so that many windows are all negative, and relu'd so that many tie at 0.
       const input = () => tf.sub(tf.tensor(randomArray(tf.util.sizeFromShape(p.x), 7), p.x), 0.4) as tf.Tensor4D;
+      await compare('y', () => tf.maxPool(input(), p.size, p.strides, p.pad), 0, 0);
+      const minSize = tiledPoolLimits.minSize;
+      try {
+        tiledPoolLimits.minSize = 0; // Descent's kernel at every size (where the windows tile the input)
+        await compare('y (Descent kernel)', () => tf.maxPool(input(), p.size, p.strides, p.pad), 0, 0);
+      } finally {
+        tiledPoolLimits.minSize = minSize;
+      }
       for (const relu of [false, true]) {
         await compare(`dx (relu ${relu})`, () => {
           const x = relu ? tf.relu(input()) : input();
@@ -212,6 +221,21 @@ describe('Descent wasm training kernels', () => {
       }
     });
   }
+
+  it('MaxPool over tiling windows follows cpu with NaN: a NaN never wins, an all-NaN window gives -Infinity', async () => {
+    tiledPoolLimits.minSize = 0;
+    onTestFinished(() => void (tiledPoolLimits.minSize = 1 << 20));
+    const values = randomArray(2 * 4 * 4 * 5, 11);
+    for (const i of [0, 7, 21, 44, 45, 50, 51, 70, 71]) values[i] = NaN; // one window of channel 0 all NaN, others partly
+    values[5 * 4 * 4] = NaN;
+    const allNaN = new Float32Array(4 * 5).fill(NaN);
+    for (const f of [() => tf.maxPool(tf.tensor4d(values, [2, 4, 4, 5]), 2, 2, 'valid'), () => tf.maxPool(tf.tensor4d(allNaN, [1, 2, 2, 5]), 2, 2, 'valid')]) {
+      const expected = await on('cpu', f);
+      const actual = await on('descent', f);
+      expect(Array.from(actual.data)).toEqual(Array.from(expected.data)); // toEqual: NaN = NaN, -Infinity = -Infinity
+    }
+    expect((await on('descent', () => tf.maxPool(tf.tensor4d(allNaN, [1, 2, 2, 5]), 2, 2, 'valid'))).data[0]).toBe(-Infinity);
+  });
 
   const sums: { shape: number[]; axis: number[]; keepDims?: boolean }[] = [
     { shape: [64, 26, 26, 32], axis: [0, 1, 2] },

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { heapMemory, offsetOf, runPartitioned, type HeapBackend } from '../optim/module.js';
 import type { WasmKernelArgs } from './helpers.js';
+import { tilesInput } from './max-pool.js';
 import { trainExportsFor } from './train-module.js';
 
 /**
@@ -26,8 +27,7 @@ export function maxPoolGrad(args: WasmKernelArgs): tf.TensorInfo {
   if (!overlap && input.dtype === 'float32' && dy.dtype === 'float32') {
     const heap = backend as unknown as HeapBackend;
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
-    const tiled = info.effectiveFilterHeight === strideHeight && info.effectiveFilterWidth === strideWidth && padInfo.top === 0 && padInfo.left === 0;
-    if (tiled && outHeight * strideHeight <= inHeight && outWidth * strideWidth <= inWidth) {
+    if (tilesInput(info)) {
       const args = [offsetOf(heap, input), offsetOf(heap, dy), offsetOf(heap, out), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, 0, 1];
       runPartitioned(heapMemory(heap), 'maxPoolGradTiled', args, tf.util.sizeFromShape(input.shape));
       return out;

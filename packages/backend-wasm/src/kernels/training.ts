@@ -4,6 +4,7 @@ import { conv2DBackpropFilter, depthwiseConv2dNativeBackpropFilter } from './con
 import { conv2DBackpropInput, depthwiseConv2dNativeBackpropInput } from './conv-backprop-input.js';
 import { gatherV2 } from './gather.js';
 import { identity } from './identity.js';
+import { maxPool } from './max-pool.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { RELU_GRAD, reluGrad } from './relu-grad.js';
 import { rememberStock } from './stock.js';
@@ -24,7 +25,8 @@ const added = new Map<string, tf.KernelFunc>([
  * tfjs-wasm kernels replaced: its MaxPoolGrad misroutes all-negative windows and ties, its Conv2DBackpropInput is a
  * scalar loop, its Sum over leading axes (every bias gradient) transposes the whole tensor first, and its Identity
  * copies every tensor the tape saves for the backward pass, its Transpose moves one element at a time, and its GatherV2
- * computes every element's source through strides.
+ * computes every element's source through strides; its MaxPool runs on XNNPACK's one thread (the pool's tiled case
+ * is split across Descent's).
  */
 const replaced = new Map<string, tf.KernelFunc>([
   [tf.MaxPoolGrad, maxPoolGrad as unknown as tf.KernelFunc],
@@ -33,6 +35,7 @@ const replaced = new Map<string, tf.KernelFunc>([
   [tf.Identity, identity as unknown as tf.KernelFunc],
   [tf.Transpose, transpose as unknown as tf.KernelFunc],
   [tf.GatherV2, gatherV2 as unknown as tf.KernelFunc],
+  [tf.MaxPool, maxPool as unknown as tf.KernelFunc],
 ]);
 
 /** The kernel names this adds to tfjs-wasm, and those it replaces. */
