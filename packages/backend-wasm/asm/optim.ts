@@ -865,4 +865,4 @@ export { gemm } from './gemm';
 export { im2row } from './im2row';
 export { reluGrad } from './relu';
 export { maxPoolGradTiled, maxPoolTiled } from './pool';
-export { winogradConv, winogradFilter, winogradFilterGrad, winogradFilterSums } from './winograd';
+export { winogradConv, winogradConvBackpropInput, winogradFilter, winogradFilterGrad, winogradFilterSums } from './winograd';

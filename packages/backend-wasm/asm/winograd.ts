@@ -112,13 +112,11 @@ function inputTiles(
 }
 
 /**
- * U = G g Gᵀ of a filter g [3, 3, C, K] (HWIO): U [16][C][K]. With `flip`,
- * the filter of the input's gradient instead, g'[i][j][k][c] = g[2−i][2−j][c][k],
- * as U' [16][K][C]: flipping g in space swaps rows 0 and 3 of G g (and
- * columns 0 and 3 of g Gᵀ), so U'[(r, s)] = U[(3−r·, 3−s·)]ᵀ where r· swaps
- * 0 and 3 and keeps 1 and 2. Part `part` of `parts` takes a range of C.
+ * U = G g Gᵀ of a filter g [3, 3, C, K] (HWIO): U [16][C][K], or with
+ * `transpose` its planes transposed, Uᵀ [16][K][C] (for the input's
+ * gradient, dV = dM · Uᵀ). Part `part` of `parts` takes a range of C.
  */
-export function winogradFilter(g: usize, u: usize, c: u32, k: u32, flip: u32, part: u32, parts: u32): void {
+export function winogradFilter(g: usize, u: usize, c: u32, k: u32, transpose: u32, part: u32, parts: u32): void {
   const c0 = lo(c, part, parts);
   const c1 = hi(c, part, parts);
   const tap = <usize>c * k << 2; // bytes between taps
@@ -142,20 +140,18 @@ export function winogradFilter(g: usize, u: usize, c: u32, k: u32, flip: u32, pa
         const u1 = half(f32x4.add(f32x4.add(a, b), d));
         const u2 = half(f32x4.add(f32x4.sub(a, b), d));
         const u3 = d;
-        if (!flip) {
+        if (!transpose) {
           const o = u + ((<usize>ci * k + ko) << 2) + <usize>(r * 4) * plane;
           v128.store(o, u0);
           v128.store(o + plane, u1);
           v128.store(o + 2 * plane, u2);
           v128.store(o + 3 * plane, u3);
         } else {
-          // Plane (r·, s·) of U' [K][C], element [ko + lane][ci].
-          const rf = r == 0 ? 3 : r == 3 ? 0 : r;
+          // Plane (r, s) of Uᵀ [K][C], element [ko + lane][ci].
+          const stride = <usize>c << 2;
           for (let s = 0; s < 4; s++) {
             const val = s == 0 ? u0 : s == 1 ? u1 : s == 2 ? u2 : u3;
-            const sf = s == 0 ? 3 : s == 3 ? 0 : s;
-            const o = u + <usize>(rf * 4 + sf) * plane + ((<usize>ko * c + ci) << 2);
-            const stride = <usize>c << 2;
+            const o = u + <usize>(r * 4 + s) * plane + ((<usize>ko * c + ci) << 2);
             store<f32>(o, f32x4.extract_lane(val, 0));
             store<f32>(o + stride, f32x4.extract_lane(val, 1));
             store<f32>(o + 2 * stride, f32x4.extract_lane(val, 2));
@@ -271,6 +267,59 @@ function outputGradTiles(
   }
 }
 
+/**
+ * dx += B dV Bᵀ of tiles [t0, t1) (dV's planes `plane` bytes apart): the
+ * input transform's transpose, each 4×4 window added into dx [N, H, W, C]
+ * where it lies inside the image. Neighbouring windows overlap by two rows or
+ * columns, so a part owns whole images.
+ */
+function inputGradTiles(
+  dv: usize, plane: usize, dx: usize, t0: u32, t1: u32, h: u32, w: u32, c: u32, th: u32, tw: u32, top: i32, left: i32,
+): void {
+  for (let t = t0; t < t1; t++) {
+    const b = t / (th * tw);
+    const y0 = <i32>(((t / tw) % th) * 2) - top;
+    const x0 = <i32>((t % tw) * 2) - left;
+    const src = dv + (<usize>(t - t0) * c << 2);
+    const img = dx + (<usize>(b * h) * w * c << 2);
+    for (let k: u32 = 0; k < c; k += 4) {
+      const p = src + (<usize>k << 2);
+      const v00 = ld(p), v01 = ld(p + plane), v02 = ld(p + 2 * plane), v03 = ld(p + 3 * plane);
+      const v10 = ld(p + 4 * plane), v11 = ld(p + 5 * plane), v12 = ld(p + 6 * plane), v13 = ld(p + 7 * plane);
+      const v20 = ld(p + 8 * plane), v21 = ld(p + 9 * plane), v22 = ld(p + 10 * plane), v23 = ld(p + 11 * plane);
+      const v30 = ld(p + 12 * plane), v31 = ld(p + 13 * plane), v32 = ld(p + 14 * plane), v33 = ld(p + 15 * plane);
+      // B dV: rows (the transpose of Bᵀ's rows d0 − d2, d1 + d2, d2 − d1, d1 − d3).
+      const r00 = v00, r01 = v01, r02 = v02, r03 = v03;
+      const r10 = f32x4.add(f32x4.sub(v10, v20), v30), r11 = f32x4.add(f32x4.sub(v11, v21), v31);
+      const r12 = f32x4.add(f32x4.sub(v12, v22), v32), r13 = f32x4.add(f32x4.sub(v13, v23), v33);
+      const r20 = f32x4.sub(f32x4.add(v10, v20), v00), r21 = f32x4.sub(f32x4.add(v11, v21), v01);
+      const r22 = f32x4.sub(f32x4.add(v12, v22), v02), r23 = f32x4.sub(f32x4.add(v13, v23), v03);
+      const r30 = f32x4.neg(v30), r31 = f32x4.neg(v31), r32 = f32x4.neg(v32), r33 = f32x4.neg(v33);
+      for (let i = 0; i < 4; i++) {
+        const yy = y0 + i;
+        if (yy < 0 || yy >= <i32>h) continue;
+        const a = i == 0 ? r00 : i == 1 ? r10 : i == 2 ? r20 : r30;
+        const bb = i == 0 ? r01 : i == 1 ? r11 : i == 2 ? r21 : r31;
+        const cc = i == 0 ? r02 : i == 1 ? r12 : i == 2 ? r22 : r32;
+        const d = i == 0 ? r03 : i == 1 ? r13 : i == 2 ? r23 : r33;
+        // (B dV) Bᵀ: the same combination of columns.
+        const row = img + ((<usize>yy * w) * c + k << 2);
+        addAt(row, x0, w, c, a);
+        addAt(row, x0 + 1, w, c, f32x4.add(f32x4.sub(bb, cc), d));
+        addAt(row, x0 + 2, w, c, f32x4.sub(f32x4.add(bb, cc), a));
+        addAt(row, x0 + 3, w, c, f32x4.neg(d));
+      }
+    }
+  }
+}
+
+// dx[row][xx] += v (channels k..k+3 of `row`), where xx lies inside the image.
+@inline function addAt(row: usize, xx: i32, w: u32, c: u32, v: v128): void {
+  if (xx < 0 || xx >= <i32>w) return;
+  const p = row + (<usize>xx * c << 2);
+  v128.store(p, f32x4.add(v128.load(p), v));
+}
+
 /** Bytes of scratch one part of winogradConv or winogradFilterSums needs: V and M (or dM) of a block of `tb` tiles, and a GEMM panel. */
 @inline function partBytes(c: u32, k: u32, tb: u32): usize {
   return (<usize>16 * tb * (c + k) << 2) + (<usize>KC * 32);
@@ -304,6 +353,43 @@ export function winogradConv(
       tile(v + e * vPlane, <usize>c << 2, 4, u + (<usize>e * c * k << 2), mm + e * mPlane, 0, pk, c, k, 0, cnt, 0, k, false);
     }
     outputTiles(mm, mPlane, bias, y, s, e1, oh, ow, k, th, tw, relu != 0);
+  }
+}
+
+/**
+ * dx [N, H, W, C] of the convolution winogradConv computes, from dy
+ * [N, OH, OW, K] and the filter transform's planes transposed, Uᵀ [16][K][C]
+ * (winogradFilter with `transpose`): per block of tiles dM = A dY Aᵀ, the 16
+ * products dV_e = dM_e · Uᵀ_e, and dx += B dV Bᵀ. Parts take whole images
+ * (their windows overlap) and zero their own dx first. `scratch` as in
+ * winogradConv.
+ */
+export function winogradConvBackpropInput(
+  dy: usize, ut: usize, dx: usize, scratch: usize, n: u32, h: u32, w: u32, c: u32, k: u32,
+  oh: u32, ow: u32, top: i32, left: i32, tb: u32, part: u32, parts: u32,
+): void {
+  const th = (oh + 1) >> 1;
+  const tw = (ow + 1) >> 1;
+  const b0 = lo(n, part, parts);
+  const b1 = hi(n, part, parts);
+  if (b0 >= b1) return;
+  const image = <usize>h * w * c << 2;
+  memory.fill(dx + <usize>b0 * image, 0, <usize>(b1 - b0) * image);
+  const t0 = b0 * th * tw;
+  const t1 = b1 * th * tw;
+  const dv = scratch + <usize>part * partBytes(c, k, tb);
+  const dm = dv + (<usize>16 * tb * c << 2);
+  const pk = dm + (<usize>16 * tb * k << 2);
+  for (let s = t0; s < t1; s += tb) {
+    const e1 = min(t1, s + tb);
+    const cnt = e1 - s;
+    const vPlane = <usize>cnt * c << 2;
+    const mPlane = <usize>cnt * k << 2;
+    outputGradTiles(dy, dm, mPlane, s, e1, oh, ow, k, th, tw);
+    for (let e: u32 = 0; e < 16; e++) {
+      tile(dm + e * mPlane, <usize>k << 2, 4, ut + (<usize>e * k * c << 2), dv + e * vPlane, 0, pk, k, c, 0, cnt, 0, c, false);
+    }
+    inputGradTiles(dv, vPlane, dx, s, e1, h, w, c, th, tw, top, left);
   }
 }
 

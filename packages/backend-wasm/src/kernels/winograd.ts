@@ -5,9 +5,9 @@ import { GEMM_SCRATCH_FLOATS, preferGemmConv } from './gemm.js';
 import { Scratch } from './helpers.js';
 
 // Winograd F(2×2, 3×3) (asm/winograd.ts) for the 3×3, stride-1, undilated
-// convolutions that run on Descent's GEMM: the forward pass, the input's
-// gradient (the same transform on dy, with the filter flipped and its channels
-// swapped) and the filter's gradient (the transposed transforms). Each 2×2
+// convolutions that run on Descent's GEMM: the forward pass, and the input's
+// and the filter's gradients (the forward transforms transposed, on the
+// forward pass's own tiles). Each 2×2
 // block of outputs costs 16 multiplies a channel pair instead of 36, so a
 // LeNet's second convolution (11×11 outputs, padded to 12×12) does 1.9× fewer
 // multiply-adds. The transforms only add and halve, so the results differ
@@ -26,10 +26,8 @@ export function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
   if (!preferGemmConv() || info.dataFormat !== 'channelsLast') return false;
   if (filterHeight !== 3 || filterWidth !== 3 || strideHeight !== 1 || strideWidth !== 1 || dilationHeight !== 1 || dilationWidth !== 1) return false;
   if (c % 4 !== 0 || k % 4 !== 0 || c === 0 || k === 0) return false;
-  // The input's gradient pads dy by 2 − pad: wider forward paddings keep the GEMM.
-  if (padInfo.top < 0 || padInfo.left < 0 || padInfo.top > 2 || padInfo.left > 2) return false;
-  const tiles = Math.max(tileCount(info.batchSize, info.outHeight, info.outWidth), tileCount(info.batchSize, info.inHeight, info.inWidth));
-  return tiles * c * k >= winogradLimits.minWork;
+  if (padInfo.top < 0 || padInfo.left < 0) return false;
+  return tileCount(info.batchSize, info.outHeight, info.outWidth) * c * k >= winogradLimits.minWork;
 }
 
 function tileCount(n: number, h: number, w: number): number {
@@ -100,14 +98,18 @@ export function winogradConv2D(backend: BackendWasm, x: tf.TensorInfo, filter: t
   }
 }
 
-/** dx [n, h, w, c]: dy's full correlation with the filter flipped in space and its channels swapped. */
+/** dx [n, h, w, c]: the forward transforms' transposes on the forward pass's own tiles (dM = A dY Aᵀ, dV = dM · Uᵀ, dx += B dV Bᵀ). */
 export function winogradInputGradient(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const step = new Step(backend);
   try {
-    const { inChannels: c, outChannels: k } = info;
-    const u = step.buffer(16 * c * k);
-    step.run('winogradFilter', [step.at(filter), u, c, k, 1], 16 * c * k);
-    return forward(step, dy, u, c, 2 - info.padInfo.top, 2 - info.padInfo.left, info.inHeight, info.inWidth, null, false);
+    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outChannels: k, outHeight: oh, outWidth: ow } = info;
+    const dx = backend.makeOutput([n, h, w, c], 'float32');
+    if (n * h * w * c === 0) return dx;
+    const ut = step.buffer(16 * c * k);
+    step.run('winogradFilter', [step.at(filter), ut, c, k, 1], 16 * c * k);
+    const tb = blockTiles(c, k);
+    step.run('winogradConvBackpropInput', [step.at(dy), ut, step.at(dx), step.blocks(c, k, tb), n, h, w, c, k, oh, ow, info.padInfo.top, info.padInfo.left, tb], 16 * tileCount(n, oh, ow) * c * k);
+    return dx;
   } finally {
     step.dispose();
   }

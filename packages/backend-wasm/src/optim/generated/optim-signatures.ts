@@ -24,8 +24,9 @@ export const OPTIM_SIGNATURES = {
   reluGrad: [['dy', 'usize'], ['y', 'usize'], ['out', 'usize'], ['n', 'u32']],
   maxPoolGradTiled: [['x', 'usize'], ['dy', 'usize'], ['dx', 'usize'], ['n', 'u32'], ['h', 'u32'], ['w', 'u32'], ['c', 'u32'], ['oh', 'u32'], ['ow', 'u32'], ['fh', 'u32'], ['fw', 'u32'], ['part', 'u32'], ['parts', 'u32']],
   maxPoolTiled: [['x', 'usize'], ['y', 'usize'], ['n', 'u32'], ['h', 'u32'], ['w', 'u32'], ['c', 'u32'], ['oh', 'u32'], ['ow', 'u32'], ['fh', 'u32'], ['fw', 'u32'], ['part', 'u32'], ['parts', 'u32']],
-  winogradFilter: [['g', 'usize'], ['u', 'usize'], ['c', 'u32'], ['k', 'u32'], ['flip', 'u32'], ['part', 'u32'], ['parts', 'u32']],
+  winogradFilter: [['g', 'usize'], ['u', 'usize'], ['c', 'u32'], ['k', 'u32'], ['transpose', 'u32'], ['part', 'u32'], ['parts', 'u32']],
   winogradConv: [['x', 'usize'], ['u', 'usize'], ['bias', 'usize'], ['y', 'usize'], ['scratch', 'usize'], ['n', 'u32'], ['h', 'u32'], ['w', 'u32'], ['c', 'u32'], ['k', 'u32'], ['oh', 'u32'], ['ow', 'u32'], ['top', 'i32'], ['left', 'i32'], ['tb', 'u32'], ['relu', 'u32'], ['part', 'u32'], ['parts', 'u32']],
+  winogradConvBackpropInput: [['dy', 'usize'], ['ut', 'usize'], ['dx', 'usize'], ['scratch', 'usize'], ['n', 'u32'], ['h', 'u32'], ['w', 'u32'], ['c', 'u32'], ['k', 'u32'], ['oh', 'u32'], ['ow', 'u32'], ['top', 'i32'], ['left', 'i32'], ['tb', 'u32'], ['part', 'u32'], ['parts', 'u32']],
   winogradFilterSums: [['x', 'usize'], ['dy', 'usize'], ['du', 'usize'], ['scratch', 'usize'], ['n', 'u32'], ['h', 'u32'], ['w', 'u32'], ['c', 'u32'], ['k', 'u32'], ['oh', 'u32'], ['ow', 'u32'], ['top', 'i32'], ['left', 'i32'], ['tb', 'u32'], ['part', 'u32'], ['parts', 'u32']],
   winogradFilterGrad: [['du', 'usize'], ['dg', 'usize'], ['c', 'u32'], ['k', 'u32'], ['part', 'u32'], ['parts', 'u32']],
 } as const;
