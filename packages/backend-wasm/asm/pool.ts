@@ -109,6 +109,29 @@ export function maxPoolGradTiled(
     for (let q: u32 = 0; q < ow; q++) {
       const col = <usize>q * fw * pix;
       let k: u32 = 0;
+      if (fh == 2 && fw == 2) {
+        // The 2×2 pool unrolled: the same comparisons, in the same order.
+        for (; k < c4; k += 4) {
+          const ch = col + (<usize>k << 2);
+          const p = band + ch;
+          const v1 = v128.load(p + pix), v2 = v128.load(p + rowBytes), v3 = v128.load(p + rowBytes + pix);
+          let best = v128.load(p);
+          let gt = f32x4.gt(v1, best);
+          best = v128.bitselect(v1, best, gt);
+          let idx = v128.and(gt, i32x4.splat(1));
+          gt = f32x4.gt(v2, best);
+          best = v128.bitselect(v2, best, gt);
+          idx = v128.bitselect(i32x4.splat(2), idx, gt);
+          gt = f32x4.gt(v3, best);
+          idx = v128.bitselect(i32x4.splat(3), idx, gt);
+          const d = v128.load(g + <usize>q * pix + (<usize>k << 2));
+          const o = out + ch;
+          v128.store(o, v128.and(d, i32x4.eq(idx, i32x4.splat(0))));
+          v128.store(o + pix, v128.and(d, i32x4.eq(idx, i32x4.splat(1))));
+          v128.store(o + rowBytes, v128.and(d, i32x4.eq(idx, i32x4.splat(2))));
+          v128.store(o + rowBytes + pix, v128.and(d, i32x4.eq(idx, i32x4.splat(3))));
+        }
+      }
       for (; k < c4; k += 4) {
         const ch = col + (<usize>k << 2);
         let best = v128.load(band + ch);
