@@ -69,8 +69,8 @@ async function child(spec) {
         callbacks: [{ onLog: (_s, logs) => logs.loss !== undefined && losses.push(logs.loss) }],
       });
       const t0 = performance.now();
-      await trainer.fit({ trainLoader: loader(set, seed), maxSteps: n });
-      return { seconds: (performance.now() - t0) / 1000, loss: losses.at(-1) ?? null };
+      const result = await trainer.fit({ trainLoader: loader(set, seed), maxSteps: n });
+      return { seconds: (performance.now() - t0) / 1000, loss: losses.at(-1) ?? null, steps: result.globalStep };
     },
     async 'descent-loop'(set, seed, n) {
       const model = build(seed);
@@ -104,7 +104,7 @@ async function child(spec) {
       l.dispose();
       if (++i >= n) break;
     }
-    return { seconds: (performance.now() - t0) / 1000, loss };
+    return { seconds: (performance.now() - t0) / 1000, loss, steps: i };
   }
 
   /** tfjs-layers model.fit on the whole set as two tensors (how tfjs users train), torch's init, softmax + categorical cross-entropy. */
@@ -143,7 +143,13 @@ async function child(spec) {
     [warmSet, train].forEach(tensors);
     await variants.trainer(warmSet, 1, WARMUP_STEPS);
     await variants['descent-loop'](warmSet, 1, WARMUP_STEPS);
-    const msPerStep = async (name, r) => ((await variants[name](train, r, spec.steps)).seconds * 1000) / spec.steps;
+    // Within one epoch (a hand loop ends with its loader's epoch; at batch 256 an epoch is 235 steps), and per step taken.
+    const n = Math.min(spec.steps, stepsPerEpoch);
+    const msPerStep = async (name, r) => {
+      const out = await variants[name](train, r, n);
+      if (out.steps !== n) throw new Error(`${name} took ${out.steps} steps, not ${n}`);
+      return (out.seconds * 1000) / n;
+    };
     await msPerStep('trainer', 0);
     await msPerStep('descent-loop', 0);
     const ab = { trainer: [], loop: [] };
@@ -151,7 +157,7 @@ async function child(spec) {
       const order = r % 2 === 0 ? ['trainer', 'descent-loop'] : ['descent-loop', 'trainer'];
       for (const name of order) ab[name === 'trainer' ? 'trainer' : 'loop'].push(await msPerStep(name, r));
     }
-    console.log(JSON.stringify({ ab, steps: spec.steps, backend: adapter }));
+    console.log(JSON.stringify({ ab, steps: n, backend: adapter }));
     return;
   }
   const run = variants[spec.variant];
