@@ -70,29 +70,18 @@ class Step {
   }
 }
 
-/**
- * y [n, oh, ow, k] = the 3×3 convolution of x [n, h, w, c] whose filter
- * transform `u` ([16][c][k]) is already in `step`, x's window for output (0, 0)
- * starting at (−top, −left) (+ bias) (then relu).
- */
-function forward(step: Step, x: tf.TensorInfo, u: number, k: number, top: number, left: number, oh: number, ow: number, bias: tf.TensorInfo | null | undefined, relu: boolean): tf.TensorInfo {
-  const [n, h, w, c] = x.shape;
-  const out = step.backend.makeOutput([n, oh, ow, k], 'float32');
-  const tiles = tileCount(n, oh, ow);
-  if (tiles === 0) return out;
-  const tb = blockTiles(c, k);
-  step.run('winogradConv', [step.at(x), u, bias ? step.at(bias) : 0, step.at(out), step.blocks(c, k, tb), n, h, w, c, k, oh, ow, top, left, tb, relu ? 1 : 0], 16 * tiles * c * k);
-  return out;
-}
-
-/** The forward convolution (see {@link winogradApplies}), with a vector bias and relu fused. */
+/** y [N, OH, OW, K], the forward convolution (see {@link winogradApplies}), with a vector bias and relu fused. */
 export function winogradConv2D(backend: BackendWasm, x: tf.TensorInfo, filter: tf.TensorInfo, bias: tf.TensorInfo | null | undefined, relu: boolean, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const step = new Step(backend);
   try {
-    const { inChannels: c, outChannels: k } = info;
+    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outChannels: k, outHeight: oh, outWidth: ow } = info;
+    const out = backend.makeOutput([n, oh, ow, k], 'float32');
+    if (n * oh * ow === 0) return out;
     const u = step.buffer(16 * c * k);
     step.run('winogradFilter', [step.at(filter), u, c, k, 0], 16 * c * k);
-    return forward(step, x, u, k, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth, bias, relu);
+    const tb = blockTiles(c, k);
+    step.run('winogradConv', [step.at(x), u, bias ? step.at(bias) : 0, step.at(out), step.blocks(c, k, tb), n, h, w, c, k, oh, ow, info.padInfo.top, info.padInfo.left, tb, relu ? 1 : 0], 16 * tileCount(n, oh, ow) * c * k);
+    return out;
   } finally {
     step.dispose();
   }
