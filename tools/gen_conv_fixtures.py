@@ -372,6 +372,8 @@ def cases():
     yield conv2d_case('conv2d_groups2_s2', 2, 4, 8, 8, 4, 3, stride=2, tf_pad=1, torch_pad=1, groups=2)
     yield conv2d_case('conv2d_groups_cin', 2, 3, 7, 7, 6, 3, tf_pad='same', torch_pad='same', groups=3)
     yield conv2d_case('conv2d_groups_cin_s2', 2, 4, 8, 8, 4, 3, stride=2, tf_pad=1, torch_pad=1, groups=4)
+    # A LeNet's second layer at batch 4: large enough that the wasm adapter runs it as Winograd F(2x2, 3x3).
+    yield conv2d_case('conv2d_lenet_layer2_winograd', 4, 32, 13, 13, 64, 3, fused=True)
     yield conv2d_case('conv2d_dilation2_valid', 2, 3, 9, 8, 4, 3, dilation=2)
     yield conv2d_case('conv2d_dilation2_same', 2, 3, 8, 7, 4, 3, tf_pad='same', torch_pad='same', dilation=2)
 
