@@ -9,6 +9,8 @@
 // overlap (each dx gets at most one dy, so no sum order to match); the caller
 // keeps the other case.
 
+import { hi, lo } from './parts';
+
 @inline function at4(base: u32): v128 {
   return i32x4(base, base + 1, base + 2, base + 3);
 }
@@ -92,10 +94,8 @@ export function maxPoolGrad(
 export function maxPoolGradTiled(
   x: usize, dy: usize, dx: usize, n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, fh: u32, fw: u32, part: u32, parts: u32,
 ): void {
-  const rows = n * oh;
-  const per = (rows + parts - 1) / parts;
-  const r0 = min(rows, part * per);
-  const r1 = min(rows, r0 + per);
+  const r0 = lo(n * oh, part, parts);
+  const r1 = hi(n * oh, part, parts);
   const pix = <usize>c << 2;
   const rowBytes = <usize>w * pix;
   const c4 = c & ~3;
@@ -186,10 +186,8 @@ export function maxPoolGradTiled(
 export function maxPoolTiled(
   x: usize, y: usize, n: u32, h: u32, w: u32, c: u32, oh: u32, ow: u32, fh: u32, fw: u32, part: u32, parts: u32,
 ): void {
-  const rows = n * oh;
-  const per = (rows + parts - 1) / parts;
-  const r0 = min(rows, part * per);
-  const r1 = min(rows, r0 + per);
+  const r0 = lo(n * oh, part, parts);
+  const r1 = hi(n * oh, part, parts);
   const pix = <usize>c << 2;
   const rowBytes = <usize>w * pix;
   const c4 = c & ~3;

@@ -18,6 +18,7 @@
 // as asm/optim.ts: tfjs-wasm's memory, byte offsets, nothing else touched.
 
 import { KC, tile } from './gemm';
+import { hi, lo } from './parts';
 
 @inline function ld(p: usize): v128 {
   return v128.load(p);
@@ -31,14 +32,6 @@ import { KC, tile } from './gemm';
 @inline function ldz(img: usize, yy: i32, xx: i32, h: u32, w: u32, c: u32): v128 {
   if (yy < 0 || xx < 0 || yy >= <i32>h || xx >= <i32>w) return f32x4.splat(0);
   return v128.load(img + ((<usize>yy * w + <usize>xx) * c << 2));
-}
-
-// The range [t0, t1) of `count` items that part `part` of `parts` owns.
-@inline function lo(count: u32, part: u32, parts: u32): u32 {
-  return min(count, part * ((count + parts - 1) / parts));
-}
-@inline function hi(count: u32, part: u32, parts: u32): u32 {
-  return min(count, (part + 1) * ((count + parts - 1) / parts));
 }
 
 /**
